@@ -27,7 +27,9 @@ export default tseslint.config(
   {
     files: ['packages/*/src/**/*.ts'],
     ignores: ['packages/cli/**'],
-    rules: restrict([{ group: ['@chemveil/server', '@chemveil/web', '@chemveil/cli'], message: 'packages never import apps.' }]),
+    rules: restrict([
+      { group: ['@chemveil/server', '@chemveil/web', '@chemveil/cli'], message: 'packages never import apps.' },
+    ]),
   },
   {
     files: ['apps/web/**/*.{ts,tsx}'],

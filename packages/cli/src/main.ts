@@ -1,0 +1,45 @@
+import { featurizeCommand } from './commands/featurize.ts';
+import { CliError } from './cli-error.ts';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  featurize: {
+    run: featurizeCommand,
+    summary: 'featurize -i <file|-> [--spec <json>] [--smiles-col COL]   validate molecules, print one JSON line each',
+  },
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  chemveil ${c.summary}`);
+  return [
+    'ChemVeil: private molecular property prediction with homomorphic encryption.',
+    '',
+    'Usage:',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation; returns the exit code (0 ok, 1 failed, 2 bad usage). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`chemveil: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`chemveil ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
