@@ -1,4 +1,5 @@
 import { featurizeCommand } from './commands/featurize.ts';
+import { serveCommand } from './commands/serve.ts';
 import { CliError } from './cli-error.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -7,6 +8,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   featurize: {
     run: featurizeCommand,
     summary: 'featurize -i <file|-> [--spec <json>] [--smiles-col COL]   validate molecules, print one JSON line each',
+  },
+  serve: {
+    run: serveCommand,
+    summary: 'serve [--host H] [--port P] [--web DIR]                   run the model server and the web app',
   },
 };
 

@@ -4,3 +4,4 @@ export * from './rdkit.ts';
 export * from './standardize.ts';
 export * from './files/index.ts';
 export * from './batch.ts';
+export * from './worker-api.ts';

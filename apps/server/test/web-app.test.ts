@@ -1,0 +1,47 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, readConfig } from '@chemveil/server';
+
+const webRoot = mkdtempSync(join(tmpdir(), 'chemveil-web-'));
+mkdirSync(join(webRoot, 'assets'));
+writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>ChemVeil</title>');
+writeFileSync(join(webRoot, 'assets', 'rdkit-abc.wasm'), Buffer.from([0, 97, 115, 109]));
+writeFileSync(join(tmpdir(), 'outside-secret.txt'), 'secret');
+
+const app = createApp({ webRoot });
+beforeAll(() => app.ready());
+afterAll(() => app.close());
+
+describe('server skeleton', () => {
+  it('answers health checks', async () => {
+    const response = await app.inject({ url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves WASM as application/wasm with long-lived caching for hashed assets', async () => {
+    const response = await app.inject({ url: '/assets/rdkit-abc.wasm' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/wasm');
+    expect(response.headers['cache-control']).toContain('immutable');
+    expect(response.rawPayload).toEqual(Buffer.from([0, 97, 115, 109]));
+  });
+
+  it('falls back to index.html for app routes but 404s missing files and paths outside the root', async () => {
+    expect((await app.inject({ url: '/history' })).body).toContain('<title>ChemVeil</title>');
+    expect((await app.inject({ url: '/assets/missing.js' })).statusCode).toBe(404);
+    const escape = await app.inject({ url: '/..%2F..%2F..%2F..%2Ftmp%2Foutside-secret.txt' });
+    expect(escape.statusCode).toBe(404);
+    expect(escape.body).not.toContain('secret');
+  });
+});
+
+describe('configuration', () => {
+  it('defaults to loopback on 8787 and validates the port', () => {
+    expect(readConfig({})).toMatchObject({ host: '127.0.0.1', port: 8787 });
+    expect(readConfig({ CHEMVEIL_PORT: '9000' }, { port: '9001' }).port).toBe(9001);
+    expect(() => readConfig({ CHEMVEIL_PORT: 'http' })).toThrow('port must be 0–65535, got "http"');
+  });
+});

@@ -1,0 +1,18 @@
+// The featurizer worker: RDKit WASM off the main thread. RDKit starts on the first call (lazyOnce), from the .wasm
+// that Vite serves and fingerprints (`?url`), so it works offline and is served as application/wasm.
+import { expose } from 'comlink';
+import initRDKitModule from '@rdkit/rdkit';
+import wasmUrl from '@rdkit/rdkit/RDKit_minimal.wasm?url';
+import { createFeaturizerApi, Featurizer, lazyOnce, startRDKit, type RDKitFactory } from '@chemveil/featurizer';
+
+const loadFeaturizer = lazyOnce(async () => {
+  const { rdkit, memory } = await startRDKit(initRDKitModule as unknown as RDKitFactory, (imports) =>
+    WebAssembly.instantiateStreaming(fetch(wasmUrl), imports),
+  );
+  return new Featurizer(rdkit, memory);
+});
+
+const api = createFeaturizerApi(loadFeaturizer);
+expose(api);
+
+export type FeaturizerWorkerApi = typeof api;

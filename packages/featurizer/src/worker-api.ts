@@ -1,0 +1,55 @@
+import type { FeaturizerSpec } from '@chemveil/core';
+import { toMoleculeErrorInfo } from './batch.ts';
+import type { MoleculeErrorInfo } from './errors.ts';
+import { bitsToHex, type DepictionOptions, type Featurizer, type MoleculeDescription } from './featurizer.ts';
+
+export type InspectResult =
+  | {
+      ok: true;
+      description: MoleculeDescription;
+      /** Depiction of the parent molecule (what the model sees). */
+      svg: string;
+      /** Morgan radius-2 1024-bit vector of the molecule as given, hex (same format as `chemveil featurize`). */
+      morganR2_1024: string;
+      rdkitVersion: string;
+    }
+  | { ok: false; error: MoleculeErrorInfo };
+
+export type FeaturizeResult = { ok: true; features: Float32Array } | { ok: false; error: MoleculeErrorInfo };
+
+/**
+ * What a featurizer worker exposes (through comlink): plain data in, plain data out; errors come back as values so
+ * their codes survive the thread boundary. The web app's worker is `expose(createFeaturizerApi(load))`.
+ */
+export function createFeaturizerApi(load: () => Promise<Featurizer>) {
+  return {
+    async inspect(input: string, depiction: DepictionOptions = {}): Promise<InspectResult> {
+      const featurizer = await load();
+      try {
+        const description = featurizer.describe(input);
+        return {
+          ok: true,
+          description,
+          svg: featurizer.depict(input, depiction, 'largest-organic-fragment'),
+          morganR2_1024: bitsToHex(featurizer.morganBits(input, 2, 1024, 'none')),
+          rdkitVersion: featurizer.rdkitVersion,
+        };
+      } catch (error) {
+        return { ok: false, error: toMoleculeErrorInfo(error) };
+      }
+    },
+
+    async featurize(inputs: string[], spec: FeaturizerSpec): Promise<FeaturizeResult[]> {
+      const featurizer = await load();
+      return inputs.map((input) => {
+        try {
+          return { ok: true, features: featurizer.featurize(input, spec) };
+        } catch (error) {
+          return { ok: false, error: toMoleculeErrorInfo(error) };
+        }
+      });
+    },
+  };
+}
+
+export type FeaturizerApi = ReturnType<typeof createFeaturizerApi>;
