@@ -1,0 +1,280 @@
+import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { Evaluator } from 'node-seal/implementation/evaluator';
+import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
+import type { PlainText } from 'node-seal/implementation/plain-text';
+import type { ModelBundle } from '../bundle/types.ts';
+import { extendedDiagonals, slotMatrix } from '../plan/diagonals.ts';
+import { broadcastPeriod, positionOf } from '../plan/layout.ts';
+import { lowerBundle } from '../plan/lower.ts';
+import type { LinearStage } from '../plan/lower.ts';
+import type { EvaluationPlan, LinearOpPlan } from '../plan/types.ts';
+import { sealBlobProblem } from './blob.ts';
+import { createCkksContext, galoisElementForStep } from './context.ts';
+import type { CkksContext } from './context.ts';
+import { InvalidCiphertextError, InvalidEvaluationKeysError, sealCall, sealErrorMessage } from './errors.ts';
+import { SealScope, withScope } from './lifetime.ts';
+import { loadSeal } from './seal.ts';
+import type { SealLoader } from './seal.ts';
+
+/** Encoded weights of one linear op: pre-rotated diagonals grouped by giant step, and the bias. */
+interface EncodedLinear {
+  op: LinearOpPlan;
+  /** giant index g → [baby index b, plaintext of rot_{-g·n1}(d_{g·n1+b})]. */
+  groups: Map<number, [number, PlainText][]>;
+  bias?: PlainText;
+}
+
+const rotateLeft = (vector: Float64Array, by: number): Float64Array => {
+  const n = vector.length;
+  const shift = ((by % n) + n) % n;
+  return Float64Array.from({ length: n }, (_, j) => vector[(j + shift) % n]!);
+};
+
+/**
+ * The server side of one model: the SEAL context and every weight encoded once (pre-rotated diagonals at the top
+ * level and the weight scale, biases at the level and scale the ciphertext will have). Sessions share it.
+ */
+export class ModelEngine {
+  private readonly encoded = new Map<string, EncodedLinear>();
+  private disposed = false;
+
+  private constructor(
+    readonly plan: EvaluationPlan,
+    readonly ckks: CkksContext,
+    private readonly evaluator: Evaluator,
+  ) {}
+
+  static async create(plan: EvaluationPlan, bundle: ModelBundle, loader?: SealLoader): Promise<ModelEngine> {
+    const seal = await loadSeal(loader);
+    const ckks = createCkksContext(seal, plan.parameters);
+    const engine = new ModelEngine(plan, ckks, seal.Evaluator(ckks.context));
+    try {
+      engine.encodeWeights(bundle);
+    } catch (error) {
+      engine.dispose();
+      throw error;
+    }
+    return engine;
+  }
+
+  private encodeWeights(bundle: ModelBundle): void {
+    const stages = lowerBundle(bundle);
+    const { encoder } = this.ckks;
+    const lanes = this.plan.moleculesPerCiphertext;
+    const slots = this.plan.slotCount;
+    const q1 = this.ckks.dataPrimes[this.ckks.dataPrimes.length - 1]!;
+    for (const partition of this.plan.partitions) {
+      partition.ops.forEach((op, opIndex) => {
+        if (op.kind !== 'linear') return;
+        const stage = stages[op.stage] as LinearStage;
+        if (stage?.kind !== 'linear') throw new Error(`plan and bundle disagree at stage ${op.stage}`);
+        const diagonals = extendedDiagonals(slotMatrix(stage, partition.input.layout));
+        const weightScale = 2 ** op.weightScaleBits;
+        const groups = new Map<number, [number, PlainText][]>();
+        for (const [i, diagonal] of diagonals) {
+          const g = Math.floor(i / op.babyStep);
+          const b = i % op.babyStep;
+          // Pre-rotate by −g·n1 so the giant rotation can act on the sum of products.
+          const values = broadcastPeriod(rotateLeft(diagonal, -g * op.babyStep), lanes, slots);
+          const plain = sealCall('encode diagonal', () => encoder.encode(values, weightScale) as PlainText);
+          if (plain.isZero) {
+            plain.delete(); // multiplyPlain by zero yields a transparent ciphertext, which SEAL refuses.
+            continue;
+          }
+          if (!groups.has(g)) groups.set(g, []);
+          groups.get(g)!.push([b, plain]);
+        }
+        const entry: EncodedLinear = { op, groups };
+        if (stage.bias.some((v) => v !== 0)) {
+          const period = new Float64Array(op.outputPeriod);
+          for (let r = 0; r < stage.outLength; r++) period[positionOf(op.outputLayout, r)] = stage.bias[r]!;
+          const inputScale = 2 ** partition.input.scaleBits;
+          // After the rescale the scale is 2^(s_in + s_w) / q1 exactly; without it, 2^(s_in + s_w).
+          const scale = op.rescale ? (inputScale * weightScale) / q1 : inputScale * weightScale;
+          entry.bias = sealCall('encode bias', () => {
+            const plain = encoder.encode(broadcastPeriod(period, lanes, slots), scale) as PlainText;
+            if (op.rescale) this.evaluator.plainModSwitchTo(plain, this.ckks.lowerParmsId, plain);
+            return plain;
+          });
+        }
+        this.encoded.set(`${partition.index}:${opIndex}`, entry);
+      });
+    }
+  }
+
+  /** Loads a session's Galois keys (the client's seeded bytes) and checks every step the plan needs is there. */
+  openSession(galoisKeyBytes: Uint8Array): EvaluationSession {
+    this.assertAlive();
+    const problem = sealBlobProblem(galoisKeyBytes);
+    if (problem) throw new InvalidEvaluationKeysError(`Galois keys: ${problem}`);
+    const keys = this.ckks.seal.GaloisKeys();
+    try {
+      keys.loadArray(this.ckks.context, galoisKeyBytes);
+    } catch (error) {
+      keys.delete();
+      throw new InvalidEvaluationKeysError(`Galois keys do not load: ${sealErrorMessage(error)}`);
+    }
+    const missing = this.plan.galoisSteps.filter(
+      (step) => !keys.hasKey(galoisElementForStep(step, this.plan.parameters.polyModulusDegree)),
+    );
+    if (missing.length) {
+      keys.delete();
+      throw new InvalidEvaluationKeysError(`Galois keys lack steps ${missing.join(', ')}`);
+    }
+    return new EvaluationSession(this, keys, this.evaluator);
+  }
+
+  /** @internal */
+  encodedLinear(partition: number, op: number): EncodedLinear {
+    return this.encoded.get(`${partition}:${op}`)!;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new Error('ModelEngine was disposed');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const entry of this.encoded.values()) {
+      entry.bias?.delete();
+      for (const group of entry.groups.values()) for (const [, plain] of group) plain.delete();
+    }
+    this.encoded.clear();
+    this.evaluator.delete();
+    this.ckks.delete();
+  }
+}
+
+/** One client session on the server: its evaluation keys and the partitions it asks for. */
+export class EvaluationSession {
+  constructor(
+    private readonly engine: ModelEngine,
+    private readonly galoisKeys: GaloisKeys,
+    private readonly evaluator: Evaluator,
+  ) {}
+
+  /** Runs partition k on serialized ciphertexts (one per B molecules) and returns serialized results. */
+  evaluatePartition(index: number, ciphertexts: Uint8Array[]): Uint8Array[] {
+    const { seal, context } = this.engine.ckks;
+    return ciphertexts.map((bytes) =>
+      withScope((scope) => {
+        const problem = sealBlobProblem(bytes);
+        if (problem) throw new InvalidCiphertextError(`ciphertext: ${problem}`);
+        const input = scope.track(seal.CipherText());
+        try {
+          input.loadArray(context, bytes);
+        } catch (error) {
+          throw new InvalidCiphertextError(`ciphertext does not load: ${sealErrorMessage(error)}`);
+        }
+        const result = scope.track(this.evaluateCiphertext(index, input));
+        return sealCall('save result', () => result.saveArray(seal.ComprModeType.zstd));
+      }),
+    );
+  }
+
+  /** Runs partition k on a loaded ciphertext; the caller owns (and deletes) the returned ciphertext. */
+  evaluateCiphertext(index: number, input: CipherText): CipherText {
+    const plan = this.engine.plan;
+    const partition = plan.partitions[index];
+    if (!partition) throw new RangeError(`no partition ${index}`);
+    const expectedScale = 2 ** partition.input.scaleBits;
+    if (input.size !== 2 || input.coeffModulusSize !== 2 || Math.abs(input.scale / expectedScale - 1) > 1e-9)
+      throw new InvalidCiphertextError(`partition ${index} takes fresh top-level ciphertexts at scale 2^${partition.input.scaleBits}`); // prettier-ignore
+    // The caller keeps `input`; every intermediate ciphertext is ours and is freed as soon as the next one exists.
+    let current = input;
+    try {
+      partition.ops.forEach((op, opIndex) => {
+        const next =
+          op.kind === 'linear'
+            ? this.linear(current, this.engine.encodedLinear(index, opIndex))
+            : sealCall('square', () => this.evaluator.square(current) as CipherText);
+        if (current !== input) current.delete();
+        current = next;
+      });
+      return current === input ? input.clone() : current;
+    } catch (error) {
+      if (current !== input) current.delete();
+      throw error;
+    }
+  }
+
+  private rotate(ct: CipherText, featureSteps: number): CipherText {
+    const slots = featureSteps * this.engine.plan.moleculesPerCiphertext;
+    return sealCall(`rotate ${slots}`, () => this.evaluator.rotateVector(ct, slots, this.galoisKeys) as CipherText);
+  }
+
+  /** BSGS over the non-zero extended diagonals, then the log fold, then one rescale (after every rotation). */
+  private linear(input: CipherText, encoded: EncodedLinear): CipherText {
+    const { op, groups } = encoded;
+    const ev = this.evaluator;
+    const scope = new SealScope();
+    try {
+      // Baby steps: rot_b(x) for every b used.
+      const babies = new Map<number, CipherText>([[0, input]]);
+      if (op.babyRotation === 'sequential') {
+        const last = op.babySteps[op.babySteps.length - 1] ?? 0;
+        for (let b = 1; b <= last; b++) babies.set(b, scope.track(this.rotate(babies.get(b - 1)!, 1)));
+      } else for (const b of op.babySteps) babies.set(b, scope.track(this.rotate(input, b)));
+      // Inner sums u_g = Σ_b d̃_{g,b} ⊙ rot_b(x), all at scale 2^(s_in + s_w) (no rescale yet).
+      const inner = new Map<number, CipherText>();
+      for (const [g, terms] of groups) {
+        let sum: CipherText | undefined;
+        for (const [b, plain] of terms) {
+          const product = sealCall('multiplyPlain', () => ev.multiplyPlain(babies.get(b)!, plain) as CipherText);
+          if (!sum) sum = scope.track(product);
+          else {
+            sealCall('add', () => ev.add(sum!, product, sum));
+            product.delete();
+          }
+        }
+        if (sum) inner.set(g, sum);
+      }
+      // Giant steps: Horner with one key (rot_{n1}) or one rotation per group.
+      let accumulator: CipherText | undefined;
+      const giants = [...inner.keys()].sort((a, b) => b - a);
+      if (op.giantRotation === 'horner') {
+        for (let g = giants[0] ?? 0; g >= 0; g--) {
+          if (accumulator) {
+            const rotated = scope.track(this.rotate(accumulator, op.babyStep));
+            accumulator = rotated;
+          }
+          const term = inner.get(g);
+          if (term) {
+            if (!accumulator) accumulator = term;
+            else sealCall('add', () => ev.add(accumulator!, term, accumulator));
+          }
+        }
+      } else {
+        for (const g of giants) {
+          const term = g === 0 ? inner.get(0)! : scope.track(this.rotate(inner.get(g)!, g * op.babyStep));
+          if (!accumulator) accumulator = term;
+          else sealCall('add', () => ev.add(accumulator!, term, accumulator));
+        }
+      }
+      if (!accumulator) throw new Error('a linear op with no non-zero diagonal');
+      // The hybrid fold: add the D/P partial sums of each row (result replicated with period P).
+      for (const step of op.foldSteps) {
+        const rotated = this.rotate(accumulator, step);
+        sealCall('add', () => ev.add(accumulator!, rotated, accumulator));
+        rotated.delete();
+      }
+      const result = scope.release(accumulator);
+      try {
+        if (op.rescale) sealCall('rescale', () => ev.rescaleToNext(result, result));
+        // The bias was encoded for exactly this scale (2^(s_in + s_w) / q1 after the rescale).
+        if (encoded.bias) sealCall('add bias', () => ev.addPlain(result, encoded.bias!, result));
+      } catch (error) {
+        result.delete();
+        throw error;
+      }
+      return result;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.galoisKeys.delete();
+  }
+}

@@ -1,0 +1,257 @@
+import type { ModelBundle } from '../bundle/types.ts';
+import { diagonalIndices, scheduleRotations, slotMatrix } from './diagonals.ts';
+import { forwardStages, lowerBundle, UnsupportedNetworkError } from './lower.ts';
+import type { AffineStage, LinearStage, Stage } from './lower.ts';
+import { nextPowerOfTwo } from './layout.ts';
+import { assertTc128, keySwitchKeyBytes, PARAMETER_CANDIDATES, primitiveCostMs } from './parameters.ts';
+import { PLAN_VERSION } from './types.ts';
+import type {
+  CkksParameters,
+  ClientAffine,
+  EvaluationPlan,
+  LinearOpPlan,
+  OpPlan,
+  PartitionPlan,
+  VectorLayout,
+} from './types.ts';
+
+export class PlanningError extends Error {
+  override name = 'PlanningError';
+  readonly code = 'PLANNING_FAILED';
+}
+
+export interface PlanOptions {
+  /** CKKS parameters; default: the first candidate the network fits with enough precision headroom. */
+  parameters?: CkksParameters;
+  /** Feature vectors that bound the activations (default: 16 deterministic uniform [0, 1] vectors). */
+  samples?: ArrayLike<number>[];
+  /** Safety factor on the largest activation seen on the samples (default 4). */
+  boundMargin?: number;
+  /** 'auto' uses client-side im2col for a conv that starts a partition when it does not lower B. */
+  convolution?: 'auto' | 'im2col' | 'sparse-diagonals';
+  /** Fewest scale bits an activation may keep before the square (default 20: ~2^-20 rescale noise). */
+  minimumScaleBits?: number;
+}
+
+interface Draft {
+  stages: number[];
+  clientAffine?: AffineStage;
+}
+
+/** Mulberry32: deterministic sample inputs without Node APIs. */
+function randomSource(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function defaultSamples(length: number, count = 16): Float64Array[] {
+  const random = randomSource(0x5eed);
+  return Array.from({ length: count }, () => Float64Array.from({ length }, () => random()));
+}
+
+/** Greedy partitions: a linear map opens one; a square joins the linear before it; an affine forces a boundary. */
+function draftPartitions(stages: Stage[]): { drafts: Draft[]; outputAffine?: AffineStage } {
+  const drafts: Draft[] = [];
+  let open: Draft | undefined;
+  let pending: AffineStage | undefined;
+  stages.forEach((stage, i) => {
+    if (stage.kind === 'affine') {
+      open = undefined;
+      pending = pending
+        ? { ...pending, scale: pending.scale.map((a, j) => a * stage.scale[j]!), shift: pending.shift.map((s, j) => stage.scale[j]! * s + stage.shift[j]!) } // prettier-ignore
+        : stage;
+      return;
+    }
+    const joinsOpen = stage.kind === 'square' && open && open.stages.length === 1 && stages[open.stages[0]!]!.kind === 'linear'; // prettier-ignore
+    if (joinsOpen) {
+      open!.stages.push(i);
+      open = undefined;
+      return;
+    }
+    open = { stages: [i], clientAffine: pending };
+    pending = undefined;
+    drafts.push(open);
+    if (stage.kind === 'square') open = undefined;
+  });
+  return { drafts, outputAffine: pending };
+}
+
+const log2Ceil = (x: number): number => Math.max(0, Math.ceil(Math.log2(Math.max(x, 1e-300))));
+const maxAbs = (vectors: Float64Array[]): number => vectors.reduce((m, v) => v.reduce((a, x) => Math.max(a, Math.abs(x)), m), 0); // prettier-ignore
+const toAffine = (a?: AffineStage): ClientAffine | undefined => a && { scale: [...a.scale], shift: [...a.shift] };
+
+function contiguous(length: number): VectorLayout {
+  return { kind: 'contiguous', length, period: nextPowerOfTwo(length) };
+}
+
+function im2colLayout(stage: LinearStage): VectorLayout {
+  const g = stage.conv!.geometry;
+  const patchStride = nextPowerOfTwo(g.outHeight * g.outWidth);
+  const kernelLength = g.inChannels * g.kernel[0] * g.kernel[1];
+  return { kind: 'im2col', length: stage.inLength, period: nextPowerOfTwo(kernelLength) * patchStride, geometry: g, patchStride }; // prettier-ignore
+}
+
+/**
+ * The pure planner: bundle → public evaluation plan (parameters, layout, per-layer method, scales, partitions,
+ * rotation steps). No SEAL here; the same plan drives the server's evaluator and the client's refreshes.
+ */
+export function planModel(bundle: ModelBundle, options: PlanOptions = {}): EvaluationPlan {
+  const stages = lowerBundle(bundle);
+  const samples = (options.samples ?? defaultSamples(bundle.inputLength)).map((s) => Float64Array.from(s));
+  const margin = options.boundMargin ?? 4;
+  const minimumScaleBits = options.minimumScaleBits ?? 20;
+  const outputsPerStage = samples.map((s) => forwardStages(stages, s));
+  const stageBound = (i: number): number => (i < 0 ? maxAbs(samples) : maxAbs(outputsPerStage.map((o) => o[i]!)));
+  const { drafts, outputAffine } = draftPartitions(stages);
+  if (drafts.length === 0) throw new PlanningError('the network has no linear map or square to evaluate');
+
+  // Layouts first (they fix the periods and so B), then parameters, then per-partition scales and rotations.
+  const convolution = options.convolution ?? 'auto';
+  const inputLayouts: VectorLayout[] = drafts.map((draft) => {
+    const first = stages[draft.stages[0]!]!;
+    return contiguous(first.kind === 'linear' ? first.inLength : first.length);
+  });
+  const periodOf = (k: number, layout: VectorLayout): number => {
+    const first = stages[drafts[k]!.stages[0]!]!;
+    if (first.kind !== 'linear') return layout.period;
+    return Math.max(layout.period, slotMatrix(first, layout).outputPeriod);
+  };
+  const widestPeriod = (): number => Math.max(...inputLayouts.map((layout, k) => periodOf(k, layout)));
+  drafts.forEach((draft, k) => {
+    const first = stages[draft.stages[0]!]!;
+    if (first.kind !== 'linear' || !first.conv || convolution === 'sparse-diagonals' || draft.clientAffine) return;
+    const candidate = im2colLayout(first);
+    if (convolution === 'im2col' || periodOf(k, candidate) <= widestPeriod()) inputLayouts[k] = candidate;
+  });
+  const period = widestPeriod();
+
+  const fits = (p: CkksParameters) => p.polyModulusDegree / 2 >= period && p.coeffModulusBits[0]! - 2 - 2 * log2Ceil(margin * Math.max(...stages.map((_, i) => stageBound(i)))) >= 2 * minimumScaleBits; // prettier-ignore
+  const parameters = options.parameters ?? PARAMETER_CANDIDATES.find(fits);
+  if (!parameters) throw new PlanningError(`no tc128 parameter set holds period ${period} with enough precision`);
+  assertTc128(parameters);
+  if (parameters.coeffModulusBits.length !== 3)
+    throw new PlanningError('this planner uses [q0, q1, P] chains (one rescale per partition)');
+  const slotCount = parameters.polyModulusDegree / 2;
+  if (period > slotCount) throw new PlanningError(`period ${period} exceeds ${slotCount} slots`);
+  const lanes = slotCount / period;
+  const [q0, q1] = parameters.coeffModulusBits as [number, number, number];
+  const knownKeys = new Set<number>();
+  const cost = primitiveCostMs(parameters);
+
+  const partitions: PartitionPlan[] = drafts.map((draft, index) => {
+    const layout = inputLayouts[index]!;
+    const inputBound = stageBound(draft.stages[0]! - 1);
+    const affine = draft.clientAffine;
+    const affinedBound = affine ? inputBound * Math.max(...affine.scale.map(Math.abs)) + Math.max(...affine.shift.map(Math.abs)) : inputBound; // prettier-ignore
+    let scaleBits = q1;
+    const ops: OpPlan[] = [];
+    let outputLayout = layout;
+    let outputScaleBits = scaleBits;
+    let ciphertextSize = 2;
+    const steps = new Set<number>();
+    draft.stages.forEach((stageIndex, position) => {
+      const stage = stages[stageIndex]!;
+      const last = position === draft.stages.length - 1;
+      const bound = margin * stageBound(stageIndex);
+      if (stage.kind === 'square') {
+        if (ops.length === 0) {
+          // A lone square at the top level: (2^s·x)² must stay below q0·q1.
+          scaleBits = Math.min(scaleBits, Math.floor((q0 + q1 - 3) / 2 - log2Ceil(margin * affinedBound)));
+          outputScaleBits = 2 * scaleBits;
+        } else outputScaleBits *= 2;
+        if (scaleBits < minimumScaleBits) throw new PlanningError(`square input keeps only ${scaleBits} scale bits`);
+        ops.push({ kind: 'square', stage: stageIndex, sourceLayers: stage.sourceLayers, relinearize: false, rescale: false }); // prettier-ignore
+        ciphertextSize = 3;
+        return;
+      }
+      if (stage.kind !== 'linear') throw new PlanningError('affine stages are client-side');
+      const matrix = slotMatrix(stage, layout);
+      const diagonals = diagonalIndices(matrix);
+      const width = Math.max(matrix.inputPeriod, matrix.outputPeriod);
+      const schedule = scheduleRotations(diagonals, matrix.outputPeriod, knownKeys);
+      const foldSteps: number[] = [];
+      for (let step = matrix.outputPeriod; step < width; step *= 2) foldSteps.push(step);
+      schedule.keys.forEach((k) => knownKeys.add(k));
+      foldSteps.forEach((k) => knownKeys.add(k));
+      [...schedule.keys, ...foldSteps].forEach((k) => steps.add(k * lanes));
+      let weightScaleBits: number;
+      if (last) {
+        // Unrescaled result at q0·q1: 2^(s_in + s_w)·|y| < q0·q1 / 2.
+        weightScaleBits = Math.min(45, q0 + q1 - 3 - scaleBits - log2Ceil(bound));
+        outputScaleBits = scaleBits + weightScaleBits;
+      } else {
+        // Rescaled by q1 then squared at q0 alone: (2^s'·z)² < q0 / 2, so s' = ⌊(q0 − 2)/2 − log2|z|⌋ and s_w = s'.
+        const targetBits = Math.floor((q0 - 2) / 2 - log2Ceil(bound));
+        weightScaleBits = targetBits + q1 - scaleBits;
+        outputScaleBits = targetBits;
+        if (targetBits < minimumScaleBits)
+          throw new PlanningError(`activations of stage ${stageIndex} keep only ${targetBits} scale bits at q0=${q0}`);
+      }
+      const op: LinearOpPlan = {
+        kind: 'linear',
+        stage: stageIndex,
+        sourceLayers: stage.sourceLayers,
+        method: layout.kind === 'im2col' ? 'im2col-diagonals' : stage.conv ? 'sparse-diagonals' : 'bsgs-hybrid',
+        inputPeriod: width,
+        outputPeriod: matrix.outputPeriod,
+        diagonals,
+        babyStep: schedule.babyStep,
+        babyRotation: schedule.babyRotation,
+        giantRotation: schedule.giantRotation,
+        babySteps: schedule.babySteps,
+        giantSteps: schedule.giantSteps,
+        foldSteps,
+        weightScaleBits,
+        rescale: !last,
+        rotations: schedule.rotations + foldSteps.length,
+        multiplyPlain: diagonals.length,
+        outputLayout: matrix.outputLayout,
+      };
+      ops.push(op);
+      outputLayout = matrix.outputLayout;
+    });
+    const linear = ops.filter((op): op is LinearOpPlan => op.kind === 'linear');
+    return {
+      index,
+      input: { layout, scaleBits, bound: affinedBound, ...(affine ? { clientAffine: toAffine(affine) } : {}) },
+      ops,
+      output: { layout: outputLayout, scaleBits: outputScaleBits, ciphertextSize, bound: stageBound(draft.stages[draft.stages.length - 1]!) }, // prettier-ignore
+      galoisSteps: [...steps].sort((a, b) => a - b),
+      rotations: linear.reduce((a, op) => a + op.rotations, 0),
+      multiplyPlain: linear.reduce((a, op) => a + op.multiplyPlain, 0),
+    };
+  });
+
+  const galoisSteps = [...new Set(partitions.flatMap((p) => p.galoisSteps))].sort((a, b) => a - b);
+  const rotations = partitions.reduce((a, p) => a + p.rotations, 0);
+  const multiplyPlain = partitions.reduce((a, p) => a + p.multiplyPlain, 0);
+  const rescales = partitions.flatMap((p) => p.ops).filter((op) => op.kind === 'linear' && op.rescale).length;
+  const squares = partitions.flatMap((p) => p.ops).filter((op) => op.kind === 'square').length;
+  const lastStage = stages[stages.length - 1]!;
+  const outputCount = lastStage.kind === 'linear' ? lastStage.outLength : lastStage.length;
+  const finalLayout = partitions[partitions.length - 1]!.output.layout;
+  if (finalLayout.kind === 'im2col') throw new UnsupportedNetworkError('a network cannot end on an im2col input');
+  return {
+    planVersion: PLAN_VERSION,
+    model: { name: bundle.name, inputLength: bundle.inputLength, outputCount },
+    parameters,
+    slotCount,
+    moleculesPerCiphertext: lanes,
+    galoisSteps,
+    relinearizationKeys: false,
+    partitions,
+    output: { layout: finalLayout, count: outputCount, ...(outputAffine ? { clientAffine: toAffine(outputAffine) } : {}) }, // prettier-ignore
+    estimates: {
+      rotations,
+      multiplyPlain,
+      serverMs: Math.round(rotations * cost.rotate + multiplyPlain * cost.multiplyPlain + rescales * cost.rescale + squares * cost.square), // prettier-ignore
+      evaluationKeyBytes: galoisSteps.length * keySwitchKeyBytes(parameters),
+    },
+  };
+}

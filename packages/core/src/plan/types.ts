@@ -1,0 +1,104 @@
+import type { ConvGeometry } from '../bundle/shapes.ts';
+
+export const PLAN_VERSION = 1;
+
+/** SEAL CKKS parameters; every set the planner emits is 128-bit secure (HomomorphicEncryption.org tc128). */
+export interface CkksParameters {
+  polyModulusDegree: number;
+  /** [q0, q1, P]: q0 holds results, q1 is dropped by the one rescale, P is the special key-switching prime. */
+  coeffModulusBits: number[];
+  securityLevel: 'tc128';
+}
+
+/**
+ * Where the logical vector of a boundary lives inside one period of the slot vector. Slot s of a ciphertext holds
+ * position ⌊s/B⌋ mod period of molecule s mod B (interleaved packing: a rotation by B·k moves every molecule's
+ * vector by k at once, and every period-p vector is also period-P for any P that p divides).
+ */
+export type VectorLayout =
+  | { kind: 'contiguous'; length: number; period: number }
+  /** Channel c's `perChannel` values start at c·channelStride (conv outputs of an im2col layer). */
+  | { kind: 'channel-strided'; length: number; period: number; channels: number; perChannel: number; channelStride: number } // prettier-ignore
+  /** The client expands a C×H×W input into patches: kernel offset k, output position p at k·patchStride + p. */
+  | { kind: 'im2col'; length: number; period: number; geometry: ConvGeometry; patchStride: number };
+
+export interface LinearOpPlan {
+  kind: 'linear';
+  stage: number;
+  sourceLayers: number[];
+  /** 'bsgs-hybrid': extended diagonals (dense); 'im2col-diagonals': conv on client-made patches; 'sparse-diagonals': conv as a sparse matrix. */ // prettier-ignore
+  method: 'bsgs-hybrid' | 'im2col-diagonals' | 'sparse-diagonals';
+  /** D = max(input period, output period): the diagonal length. */
+  inputPeriod: number;
+  /** Output period (power of two ≥ rows); the result is replicated with this period. */
+  outputPeriod: number;
+  /** Indices i of the non-zero extended diagonals d_i[j] = W[j mod outputPeriod][(j + i) mod D]; zeros skipped. */
+  diagonals: number[];
+  /** n1: diagonal i = g·n1 + b is computed as rot_{g·n1}(rot_{-g·n1}(d_i) ⊙ rot_b(x)). */
+  babyStep: number;
+  /** 'sequential': rot_b = rot_1(rot_{b-1}) (one key); 'direct': one key per b. */
+  babyRotation: 'sequential' | 'direct';
+  /** 'horner': Σ_g rot_{g·n1}(u_g) = u_0 + rot_{n1}(u_1 + rot_{n1}(…)) (one key); 'direct': one key per g. */
+  giantRotation: 'horner' | 'direct';
+  babySteps: number[];
+  giantSteps: number[];
+  /** Log fold of the hybrid method: add rot_{outputPeriod·2^t} for t < log2(D / outputPeriod). */
+  foldSteps: number[];
+  /** Diagonals are encoded at 2^weightScaleBits at the partition's top level, pre-rotated. */
+  weightScaleBits: number;
+  /** Rescale after all rotations: key switching adds ~2^18 of noise, negligible against the product scale. */
+  rescale: boolean;
+  rotations: number;
+  multiplyPlain: number;
+  outputLayout: VectorLayout;
+}
+
+export interface SquareOpPlan {
+  kind: 'square';
+  stage: number;
+  sourceLayers: number[];
+  /** Squares end a partition: the size-3 result goes back unrelinearized and unrescaled (the client decrypts it). */
+  relinearize: boolean;
+  rescale: boolean;
+}
+
+export type OpPlan = LinearOpPlan | SquareOpPlan;
+
+export interface ClientAffine {
+  scale: number[];
+  shift: number[];
+}
+
+export interface PartitionPlan {
+  index: number;
+  input: {
+    layout: VectorLayout;
+    /** The client encodes this partition's input at 2^scaleBits at the top level (fresh, seeded, symmetric). */
+    scaleBits: number;
+    /** Element-wise map the client applies to the logical vector before laying it out (an unfoldable affine). */
+    clientAffine?: ClientAffine;
+    /** Largest |value| seen on sample inputs (before margin), for the record. */
+    bound: number;
+  };
+  ops: OpPlan[];
+  output: { layout: VectorLayout; scaleBits: number; ciphertextSize: number; bound: number };
+  /** Galois steps (slot units, left rotations) this partition uses. */
+  galoisSteps: number[];
+  rotations: number;
+  multiplyPlain: number;
+}
+
+export interface EvaluationPlan {
+  planVersion: typeof PLAN_VERSION;
+  model: { name: string; inputLength: number; outputCount: number };
+  parameters: CkksParameters;
+  slotCount: number;
+  /** B: molecules per ciphertext (a single molecule is replicated into all B lanes). */
+  moleculesPerCiphertext: number;
+  /** Union of every partition's steps: the only Galois keys the client generates. */
+  galoisSteps: number[];
+  relinearizationKeys: boolean;
+  partitions: PartitionPlan[];
+  output: { layout: VectorLayout; count: number; clientAffine?: ClientAffine };
+  estimates: { rotations: number; multiplyPlain: number; serverMs: number; evaluationKeyBytes: number };
+}

@@ -1,0 +1,250 @@
+import {
+  applyOutputHead,
+  createCkksContext,
+  layOutVector,
+  loadSeal,
+  packMolecules,
+  sealCall,
+  unpackMolecule,
+  InvalidCiphertextError,
+  sealErrorMessage,
+  sealBlobProblem,
+} from '@chemveil/core';
+import type { CkksContext, ClientAffine, EvaluationPlan, OutputHead, Prediction, SealLoader, VectorLayout } from '@chemveil/core'; // prettier-ignore
+import type { Decryptor } from 'node-seal/implementation/decryptor';
+import type { Encryptor } from 'node-seal/implementation/encryptor';
+import type { KeyGenerator } from 'node-seal/implementation/key-generator';
+import type { PlainText } from 'node-seal/implementation/plain-text';
+import type { PublicKey } from 'node-seal/implementation/public-key';
+
+/** Serialized, seeded, zstd-compressed keys the server needs; never the secret key. */
+export interface EvaluationKeys {
+  galoisKeys: Uint8Array;
+  relinKeys?: Uint8Array;
+}
+
+/** Sends partition k's ciphertexts to whoever evaluates them and resolves with the results. */
+export type PartitionTransport = (partition: number, ciphertexts: Uint8Array[]) => Promise<Uint8Array[]>;
+
+export interface FheClientOptions {
+  loader?: SealLoader;
+  /** Needed for predictions (applyOutputHead); raw outputs work without it. */
+  head?: OutputHead;
+}
+
+export interface ClientTimings {
+  keygenMs: number;
+  encryptMs: number;
+  decryptMs: number;
+}
+
+const toHex = (bytes: ArrayBuffer): string =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
+function applyAffine(vector: Float64Array, affine?: ClientAffine): Float64Array {
+  return affine ? vector.map((v, i) => affine.scale[i]! * v + affine.shift[i]!) : vector;
+}
+
+/**
+ * The client side of a session: keys, encryption, refreshes between partitions, decryption. The secret key lives
+ * in this object's private fields and no method returns it (or anything derived from it other than the
+ * predictions and the refreshed, re-encrypted vectors the plan asks for). Same code in Node and in a Web Worker.
+ */
+export class FheClient {
+  readonly #ckks: CkksContext;
+  readonly #keyGenerator: KeyGenerator;
+  readonly #publicKey: PublicKey;
+  readonly #encryptor: Encryptor;
+  readonly #decryptor: Decryptor;
+  #evaluationKeys?: EvaluationKeys;
+  #publicKeyBytes?: Uint8Array;
+  #disposed = false;
+  readonly timings: ClientTimings = { keygenMs: 0, encryptMs: 0, decryptMs: 0 };
+
+  private constructor(
+    readonly plan: EvaluationPlan,
+    ckks: CkksContext,
+    private readonly head: OutputHead | undefined,
+  ) {
+    const started = performance.now();
+    const seal = ckks.seal;
+    this.#ckks = ckks;
+    this.#keyGenerator = seal.KeyGenerator(ckks.context);
+    this.#publicKey = this.#keyGenerator.createPublicKey();
+    const secretKey = this.#keyGenerator.secretKey();
+    try {
+      this.#encryptor = seal.Encryptor(ckks.context, this.#publicKey, secretKey);
+      this.#decryptor = seal.Decryptor(ckks.context, secretKey);
+    } finally {
+      secretKey.delete(); // the key generator keeps its own copy; this handle is not needed again
+    }
+    this.timings.keygenMs += performance.now() - started;
+  }
+
+  static async create(plan: EvaluationPlan, options: FheClientOptions = {}): Promise<FheClient> {
+    const seal = await loadSeal(options.loader);
+    return new FheClient(plan, createCkksContext(seal, plan.parameters), options.head);
+  }
+
+  /** Seeded Galois keys for exactly the plan's steps (half the bytes of full keys), zstd-compressed by SEAL. */
+  evaluationKeys(): EvaluationKeys {
+    this.assertAlive();
+    if (!this.#evaluationKeys) {
+      const started = performance.now();
+      const zstd = this.#ckks.seal.ComprModeType.zstd;
+      const galois = sealCall('create Galois keys', () =>
+        this.#keyGenerator.createGaloisKeysSerializable(Int32Array.from(this.plan.galoisSteps)),
+      );
+      try {
+        this.#evaluationKeys = { galoisKeys: galois.saveArray(zstd) };
+      } finally {
+        galois.delete();
+      }
+      if (this.plan.relinearizationKeys) {
+        const relin = this.#keyGenerator.createRelinKeysSerializable();
+        try {
+          this.#evaluationKeys.relinKeys = relin.saveArray(zstd);
+        } finally {
+          relin.delete();
+        }
+      }
+      this.timings.keygenMs += performance.now() - started;
+    }
+    return this.#evaluationKeys;
+  }
+
+  /** Seeded public key bytes (what the fingerprint hashes). */
+  publicKeyBytes(): Uint8Array {
+    this.assertAlive();
+    if (!this.#publicKeyBytes) {
+      const serializable = this.#keyGenerator.createPublicKeySerializable();
+      try {
+        this.#publicKeyBytes = serializable.saveArray(this.#ckks.seal.ComprModeType.zstd);
+      } finally {
+        serializable.delete();
+      }
+    }
+    return this.#publicKeyBytes;
+  }
+
+  /** SHA-256 of the public key bytes, hex: shown in the UI so a user can tell sessions apart. */
+  async keyFingerprint(): Promise<string> {
+    return toHex(await crypto.subtle.digest('SHA-256', this.publicKeyBytes() as Uint8Array<ArrayBuffer>));
+  }
+
+  /** Encrypts molecules' feature vectors for partition 0: B per ciphertext, interleaved. */
+  encryptFeatures(features: ArrayLike<number>[]): Uint8Array[] {
+    const partition = this.plan.partitions[0]!;
+    return this.encryptVectors(0, features.map((f) => applyAffine(Float64Array.from(f), partition.input.clientAffine))); // prettier-ignore
+  }
+
+  /** Decrypts partition k's results and re-encrypts them, re-laid out, as fresh inputs for partition k + 1. */
+  refresh(partition: number, results: Uint8Array[], molecules: number): Uint8Array[] {
+    const next = this.plan.partitions[partition + 1];
+    if (!next) throw new RangeError(`partition ${partition} is the last one`);
+    const vectors = this.decryptVectors(results, this.plan.partitions[partition]!.output.layout, molecules);
+    return this.encryptVectors(
+      partition + 1,
+      vectors.map((v) => applyAffine(v, next.input.clientAffine)),
+    );
+  }
+
+  /** Raw network outputs per molecule from the last partition's results. */
+  decryptOutputs(results: Uint8Array[], molecules: number): Float64Array[] {
+    const vectors = this.decryptVectors(results, this.plan.output.layout, molecules);
+    return vectors.map((v) => applyAffine(v, this.plan.output.clientAffine));
+  }
+
+  get hasHead(): boolean {
+    return this.head !== undefined;
+  }
+
+  predictions(raw: Float64Array[]): Prediction[] {
+    if (!this.head) throw new Error('FheClient was created without an output head');
+    return raw.map((r) => applyOutputHead(this.head!, r));
+  }
+
+  /** Drives every partition through `transport`, refreshing in between; returns raw outputs per molecule. */
+  async infer(features: ArrayLike<number>[], transport: PartitionTransport): Promise<Float64Array[]> {
+    let ciphertexts = this.encryptFeatures(features);
+    for (let k = 0; k < this.plan.partitions.length; k++) {
+      const results = await transport(k, ciphertexts);
+      if (k === this.plan.partitions.length - 1) return this.decryptOutputs(results, features.length);
+      ciphertexts = this.refresh(k, results, features.length);
+    }
+    throw new Error('a plan has at least one partition');
+  }
+
+  private encryptVectors(partitionIndex: number, vectors: Float64Array[]): Uint8Array[] {
+    this.assertAlive();
+    const started = performance.now();
+    const partition = this.plan.partitions[partitionIndex]!;
+    const lanes = this.plan.moleculesPerCiphertext;
+    const { encoder, seal } = this.#ckks;
+    const out: Uint8Array[] = [];
+    for (let first = 0; first < vectors.length; first += lanes) {
+      const periods = vectors.slice(first, first + lanes).map((v) => layOutVector(partition.input.layout, v));
+      const slots = packMolecules(periods, lanes, this.plan.slotCount);
+      const plain = sealCall('encode input', () => encoder.encode(slots, 2 ** partition.input.scaleBits) as PlainText); // prettier-ignore
+      try {
+        // Symmetric and seeded: the upload carries one polynomial plus a seed, half a public-key ciphertext.
+        const serializable = sealCall('encrypt', () => this.#encryptor.encryptSymmetricSerializable(plain));
+        try {
+          out.push(serializable.saveArray(seal.ComprModeType.zstd));
+        } finally {
+          serializable.delete();
+        }
+      } finally {
+        plain.delete();
+      }
+    }
+    this.timings.encryptMs += performance.now() - started;
+    return out;
+  }
+
+  private decryptVectors(results: Uint8Array[], layout: VectorLayout, molecules: number): Float64Array[] {
+    this.assertAlive();
+    const started = performance.now();
+    const lanes = this.plan.moleculesPerCiphertext;
+    if (results.length !== Math.ceil(molecules / lanes))
+      throw new InvalidCiphertextError(`${results.length} results for ${molecules} molecules (B=${lanes})`);
+    const { seal, context, encoder } = this.#ckks;
+    const vectors: Float64Array[] = [];
+    results.forEach((bytes, group) => {
+      const problem = sealBlobProblem(bytes);
+      if (problem) throw new InvalidCiphertextError(`result: ${problem}`);
+      const ct = seal.CipherText();
+      let plain: PlainText | undefined;
+      try {
+        try {
+          ct.loadArray(context, bytes);
+        } catch (error) {
+          throw new InvalidCiphertextError(`result does not load: ${sealErrorMessage(error)}`);
+        }
+        plain = sealCall('decrypt', () => this.#decryptor.decrypt(ct) as PlainText);
+        const slots = encoder.decode(plain);
+        for (let m = 0; m < lanes && group * lanes + m < molecules; m++) vectors.push(unpackMolecule(slots, layout, lanes, m)); // prettier-ignore
+      } finally {
+        plain?.delete();
+        ct.delete();
+      }
+    });
+    this.timings.decryptMs += performance.now() - started;
+    return vectors;
+  }
+
+  private assertAlive(): void {
+    if (this.#disposed) throw new Error('FheClient was disposed');
+  }
+
+  /** Frees every SEAL object, the secret key included. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#decryptor.delete();
+    this.#encryptor.delete();
+    this.#publicKey.delete();
+    this.#keyGenerator.delete();
+    this.#ckks.delete();
+  }
+}
