@@ -1,5 +1,6 @@
 import { featurizeCommand } from './commands/featurize.ts';
 import { serveCommand } from './commands/serve.ts';
+import { trainCommand } from './commands/train.ts';
 import { CliError } from './cli-error.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -8,6 +9,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   featurize: {
     run: featurizeCommand,
     summary: 'featurize -i <file|-> [--spec <json>] [--smiles-col COL]   validate molecules, print one JSON line each',
+  },
+  train: {
+    run: trainCommand,
+    summary:
+      'train --data F.csv --target-col C --task regression|classification [--arch A] [--split random|scaffold] [--seed S] -o BUNDLE',
   },
   serve: {
     run: serveCommand,

@@ -1,5 +1,6 @@
 export * from './featurizer-spec.ts';
 export * from './bundle/types.ts';
+export * from './bundle/card.ts';
 export * from './bundle/errors.ts';
 export * from './bundle/shapes.ts';
 export * from './bundle/format.ts';

@@ -1,6 +1,7 @@
 import { featureLength, type FeaturizerSpec, type Standardization } from '@chemveil/core';
 import { MoleculeError, moleculeErrorFromLog } from './errors.ts';
 import type { RDKitLog, RDKitModule, RDKitMol } from './rdkit.ts';
+import { murckoFrameworkMolblock } from './scaffold.ts';
 import { extractParentFragment } from './standardize.ts';
 
 /** Longest SMILES or molfile we accept: far beyond any drug-like molecule, small enough to never stall a worker. */
@@ -161,6 +162,23 @@ export class Featurizer {
   /** All RDKit descriptors of the standardized molecule (for fitting descriptor normalization in training). */
   descriptors(input: string, standardize: Standardization = 'largest-organic-fragment'): Record<string, number> {
     return this.withMolecule(input, standardize, (mol) => JSON.parse(mol.get_descriptors()) as Record<string, number>);
+  }
+
+  /**
+   * Bemis–Murcko scaffold (ring systems + linkers, side chains pruned) of the standardized molecule as canonical
+   * SMILES; '' for acyclic molecules. Groups molecules for scaffold splits.
+   */
+  scaffold(input: string, standardize: Standardization = 'largest-organic-fragment'): string {
+    return this.withMolecule(input, standardize, (mol) => {
+      const framework = murckoFrameworkMolblock(mol);
+      if (framework === null) return '';
+      const scaffold = this.rdkit.get_mol(framework);
+      try {
+        return scaffold?.is_valid() ? scaffold.get_smiles() : framework;
+      } finally {
+        scaffold?.delete();
+      }
+    });
   }
 
   private morganOf(mol: RDKitMol, radius: number, nBits: number): Uint8Array {

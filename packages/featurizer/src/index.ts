@@ -5,3 +5,4 @@ export * from './standardize.ts';
 export * from './files/index.ts';
 export * from './batch.ts';
 export * from './worker-api.ts';
+export * from './scaffold.ts';

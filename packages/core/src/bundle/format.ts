@@ -149,5 +149,15 @@ export function validateBundle(bundle: ModelBundle): void {
   const outputs = shapes[shapes.length - 1]!.reduce((a, b) => a * b, 1);
   validateHead(bundle.head, outputs);
   if (typeof bundle.metrics !== 'object' || bundle.metrics === null) throw new InvalidBundleError('metrics missing');
+  if (bundle.card !== undefined) {
+    const card = bundle.card;
+    if (typeof card !== 'object' || card === null) throw new InvalidBundleError('card must be an object');
+    if (typeof card.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(card.id))
+      throw new InvalidBundleError('card.id must be lowercase letters, digits and dashes');
+    if (card.task !== 'regression' && card.task !== 'classification')
+      throw new InvalidBundleError('card.task must be regression or classification');
+    if (!Array.isArray(card.reading) || !Array.isArray(card.limitations))
+      throw new InvalidBundleError('card.reading and card.limitations must be lists');
+  }
   if (typeof bundle.provenance?.createdAt !== 'string') throw new InvalidBundleError('provenance.createdAt missing');
 }

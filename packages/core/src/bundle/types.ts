@@ -1,4 +1,5 @@
 import type { FeaturizerSpec } from '../featurizer-spec.ts';
+import type { ModelCard } from './card.ts';
 
 /** Bundle format version this build reads and writes (docs/model-bundle.md). */
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -102,6 +103,8 @@ export interface ModelBundle {
   /** Held-out metrics from training, e.g. { rmse: 0.61, r2: 0.82 }. */
   metrics: Record<string, number>;
   provenance: Provenance;
+  /** The public model card (models in the zoo all have one). */
+  card?: ModelCard;
 }
 
 /** Number of raw outputs a head expects. */
