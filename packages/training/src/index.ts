@@ -5,3 +5,4 @@ export * from './random.ts';
 export * from './split.ts';
 export * from './train-model.ts';
 export * from './trainer.ts';
+export * from './encrypted-check.ts';

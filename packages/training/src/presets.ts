@@ -69,13 +69,15 @@ export interface ArchitecturePreset {
   logitPenalty: number;
 }
 
+// Tuned on ESOL and Lipophilicity validation splits: strong dropout on the fingerprint bits (never on
+// descriptors) and L2 keep these small-data models from memorizing bits; early stopping picks the epoch.
 const base = {
-  epochs: 120,
-  patience: 20,
+  epochs: 200,
+  patience: 30,
   batchSize: 64,
   learningRate: 1e-3,
-  l2: 1e-4,
-  inputDropout: 0.2,
+  l2: 1e-3,
+  inputDropout: 0.5,
   logitPenalty: 1e-3,
 };
 
@@ -102,7 +104,7 @@ export const PRESETS: Record<string, ArchitecturePreset> = {
   },
   veilnet: {
     name: 'veilnet',
-    summary: 'Morgan r=2 960 bits + 42 normalized RDKit descriptors (1024 inputs) → 64 → act → 32 → act → out',
+    summary: 'Morgan r=2 960 bits + 42 normalized RDKit descriptors (1024 inputs) → 32 → act → 16 → act → out',
     featurizer: {
       version: 1,
       kind: 'morgan',
@@ -112,7 +114,7 @@ export const PRESETS: Record<string, ArchitecturePreset> = {
       standardize: 'largest-organic-fragment',
     },
     descriptorNames: VEILNET_DESCRIPTORS,
-    hidden: [64, 32],
+    hidden: [32, 16],
     ...base,
   },
 };

@@ -21,7 +21,7 @@ export interface TrainOptions {
   smilesColumn?: string;
   targetColumn: string;
   task: Task;
-  /** Classification from a numeric column: value ≥ threshold is positive (or ≤ with positiveBelow). */
+  /** Classification from a numeric column: value ≥ threshold is positive (or value < threshold with positiveBelow). */
   threshold?: number;
   positiveBelow?: boolean;
   arch: string;
@@ -129,7 +129,7 @@ export async function trainModel(
         throw new DatasetError(`classification target ${value} is not 0/1: give --threshold`);
       return value;
     }
-    return (options.positiveBelow ? value <= options.threshold : value >= options.threshold) ? 1 : 0;
+    return (options.positiveBelow ? value < options.threshold : value >= options.threshold) ? 1 : 0;
   };
   const trainValues = split.train.map((i) => molecules[i].value);
   const targetMean = trainValues.reduce((a, b) => a + b, 0) / trainValues.length;
@@ -215,6 +215,17 @@ export async function trainModel(
       options.task === 'regression' ? regressionMetrics(truth, predicted) : classificationMetrics(truth, predicted);
     return { metrics: metrics as Record<string, number>, predicted, truth };
   };
+  const activationRanges = layers.map(() => ({ min: Infinity, max: -Infinity }));
+  for (let k = 0; k < split.train.length; k++) {
+    forwardWithActivations(network64, train.features.subarray(k * inputLength, (k + 1) * inputLength)).forEach(
+      (out, i) => {
+        for (const v of out) {
+          if (v < activationRanges[i].min) activationRanges[i].min = v;
+          if (v > activationRanges[i].max) activationRanges[i].max = v;
+        }
+      },
+    );
+  }
   const testResult = evaluate(test, split.test);
   const validResult = evaluate(valid, split.valid);
 
@@ -227,6 +238,7 @@ export async function trainModel(
     layers,
     head,
     metrics: testResult.metrics,
+    activationRanges,
     provenance: {
       createdAt: new Date().toISOString(),
       producer: `chemveil train (${preset.name})`,

@@ -2,7 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serializeBundle } from '@chemveil/core';
 import { loadFeaturizer } from '@chemveil/featurizer/node';
-import { DatasetError, DEFAULT_PRESET, PRESETS, trainModel, type SplitKind, type Task } from '@chemveil/training';
+import { referenceForward } from '@chemveil/core';
+import {
+  DatasetError,
+  DEFAULT_PRESET,
+  encryptedPredictions,
+  PRESETS,
+  trainModel,
+  type SplitKind,
+  type Task,
+} from '@chemveil/training';
 import { CliError, parseFlags } from '../cli-error.ts';
 
 /**
@@ -59,11 +68,27 @@ export async function trainCommand(argv: string[]): Promise<number> {
           `\repoch ${epoch}: train loss ${trainLoss.toFixed(4)}, valid loss ${validLoss.toFixed(4)}   `,
         ),
     });
-    process.stderr.write('\n');
+    process.stderr.write('\nchecking encrypted predictions through the engine…\n');
+    // The encrypted-vs-plaintext check of the final model, on (up to 64 of) its test molecules.
+    const checked = report.testFeatures.slice(0, 64);
+    const check = await encryptedPredictions(bundle, checked);
+    let maxAbsError = 0;
+    check.outputs.forEach((raw, m) =>
+      referenceForward(bundle, checked[m]).forEach(
+        (y, i) => (maxAbsError = Math.max(maxAbsError, Math.abs(raw[i] - y))),
+      ),
+    );
+    const encryptedCheck = {
+      molecules: checked.length,
+      maxAbsError,
+      polyModulusDegree: check.plan.parameters.polyModulusDegree,
+      partitions: check.plan.partitions.length,
+      evaluationKeyBytes: check.evaluationKeyBytes,
+    };
     mkdirSync(dirname(values.output), { recursive: true });
     writeFileSync(values.output, serializeBundle(bundle));
     const { testFeatures: _features, ...summary } = report;
-    writeFileSync(`${values.output}.report.json`, JSON.stringify(summary, null, 2) + '\n');
+    writeFileSync(`${values.output}.report.json`, JSON.stringify({ ...summary, encryptedCheck }, null, 2) + '\n');
     for (const rejected of report.dataset.rejected) {
       process.stderr.write(`row ${rejected.row} skipped (${rejected.error.code}): ${rejected.error.message}\n`);
     }
@@ -71,7 +96,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       `${bundle.name}: ${report.dataset.used} molecules (${report.dataset.rejected.length} rejected), ` +
         `${report.split.kind} split ${report.split.train}/${report.split.valid}/${report.split.test}, ` +
-        `test ${metrics.join(', ')} (best epoch ${report.bestEpoch}, ${report.seconds.toFixed(1)} s)\n`,
+        `test ${metrics.join(', ')} (best epoch ${report.bestEpoch}, ${report.seconds.toFixed(1)} s); ` +
+        `encrypted vs plaintext max |error| ${maxAbsError.toExponential(2)} on ${checked.length} test molecules\n`,
     );
     return 0;
   } catch (error) {

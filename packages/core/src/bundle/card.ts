@@ -22,6 +22,8 @@ export interface ModelCard {
   metrics: Record<string, { mean: number; sd: number; seeds: number }>;
   /** This bundle's own metrics on its test split, computed from encrypted predictions. */
   encryptedTestMetrics?: Record<string, number>;
+  /** The test split's true values and encrypted predictions (probabilities for classifiers): parity plots, ROC curves. */
+  testSet?: { truth: number[]; predicted: number[] };
   /** Largest |encrypted − plaintext| output seen on the test split. */
   encryptedVsPlainMaxError?: number;
   /** Encryption facts for chemists (filled from the plan and the bench). */

@@ -149,6 +149,13 @@ export function validateBundle(bundle: ModelBundle): void {
   const outputs = shapes[shapes.length - 1]!.reduce((a, b) => a * b, 1);
   validateHead(bundle.head, outputs);
   if (typeof bundle.metrics !== 'object' || bundle.metrics === null) throw new InvalidBundleError('metrics missing');
+  if (bundle.activationRanges !== undefined) {
+    const ranges = bundle.activationRanges;
+    if (!Array.isArray(ranges) || ranges.length !== bundle.layers.length)
+      throw new InvalidBundleError('activationRanges needs one {min, max} per layer');
+    if (!ranges.every((r) => Number.isFinite(r?.min) && Number.isFinite(r?.max) && r.min <= r.max))
+      throw new InvalidBundleError('activationRanges must be finite with min ≤ max');
+  }
   if (bundle.card !== undefined) {
     const card = bundle.card;
     if (typeof card !== 'object' || card === null) throw new InvalidBundleError('card must be an object');

@@ -103,6 +103,11 @@ export interface ModelBundle {
   /** Held-out metrics from training, e.g. { rmse: 0.61, r2: 0.82 }. */
   metrics: Record<string, number>;
   provenance: Provenance;
+  /**
+   * Observed range of each layer's output on the training data (index i = after layer i), recorded by training:
+   * how large encrypted activations get, for choosing scales and for spotting inputs outside the training domain.
+   */
+  activationRanges?: { min: number; max: number }[];
   /** The public model card (models in the zoo all have one). */
   card?: ModelCard;
 }
