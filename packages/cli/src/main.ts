@@ -1,5 +1,6 @@
 import { featurizeCommand } from './commands/featurize.ts';
 import { serveCommand } from './commands/serve.ts';
+import { importCommand } from './commands/import.ts';
 import { trainCommand } from './commands/train.ts';
 import { CliError } from './cli-error.ts';
 
@@ -14,6 +15,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: trainCommand,
     summary:
       'train --data F.csv --target-col C --task regression|classification [--arch A] [--split random|scaffold] [--seed S] -o BUNDLE',
+  },
+  import: {
+    run: importCommand,
+    summary:
+      'import MODEL.onnx (--sidecar META.json | --name N --spec JSON --task T) -o BUNDLE   convert a PyTorch model',
   },
   serve: {
     run: serveCommand,

@@ -6,3 +6,4 @@ export * from './split.ts';
 export * from './train-model.ts';
 export * from './trainer.ts';
 export * from './encrypted-check.ts';
+export * from './onnx-import.ts';
