@@ -1,0 +1,56 @@
+// Writes models/README.md from the cards of the shipped bundles (run by `npm run models:train`, or alone).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseBundle } from '@chemveil/core';
+
+/** Plaintext DNN reference results on the same data (random 8:1:1; Jiang et al., J. Cheminform. 2021, 13:12). */
+const BARS: Record<string, { metric: string; bar: number; higherIsBetter: boolean }> = {
+  esol: { metric: 'rmse', bar: 0.7, higherIsBetter: false },
+  lipophilicity: { metric: 'rmse', bar: 0.68, higherIsBetter: false },
+  bbbp: { metric: 'rocAuc', bar: 0.9, higherIsBetter: true },
+  clintox: { metric: 'rocAuc', bar: 0.88, higherIsBetter: true },
+};
+
+const rows: string[] = [];
+for (const file of readdirSync('models')
+  .filter((f) => f.endsWith('.cvmb'))
+  .sort()) {
+  const bundle = parseBundle(readFileSync(`models/${file}`));
+  const card = bundle.card!;
+  const metric = card.task === 'regression' ? 'rmse' : 'rocAuc';
+  const seeds = card.metrics[metric];
+  const bar = BARS[card.id];
+  const encrypted = card.encryptedTestMetrics?.[metric];
+  const meets =
+    bar && encrypted !== undefined
+      ? (bar.higherIsBetter ? encrypted >= bar.bar : encrypted <= bar.bar)
+        ? 'yes'
+        : 'no'
+      : '—';
+  rows.push(
+    `| \`${card.id}\` | ${card.title} | ${card.task === 'regression' ? card.units : card.classes?.join(' / ')} | ` +
+      `${card.trainingData.molecules} | ${metric} ${seeds.mean.toFixed(3)} ± ${seeds.sd.toFixed(3)} | ${encrypted?.toFixed(3)} | ` +
+      `${bar ? `${bar.higherIsBetter ? '≥' : '≤'} ${bar.bar}` : '—'} | ${meets} | ${card.encryptedVsPlainMaxError?.toExponential(1)} | ` +
+      `${((card.privacy?.evaluationKeyBytes ?? 0) / 1e6).toFixed(2)} MB |`,
+  );
+}
+
+writeFileSync(
+  'models/README.md',
+  `# Shipped models
+
+Made by \`npm run models:train\` (scripts/train-models.ts) from the datasets in \`data/datasets/\` (provenance and
+licences in \`data/datasets/SOURCES.md\`): preset \`veilnet\` (Morgan r=2 960 bits + 42 normalized RDKit descriptors,
+two hidden layers with the activation 0.125x² + 0.5x + 0.25), random 8:1:1 splits, five seeds each. The bundle shipped
+is the seed with the best validation score; its card carries the metrics over all five seeds (test split, mean ±
+sample sd), its own test metrics computed from **encrypted** predictions through the real engine, and the largest
+|encrypted − plaintext| difference seen on its test split.
+
+| id | predicts | units / classes | molecules | test, 5 seeds (plaintext) | shipped model, encrypted | bar (Jiang et al. 2021 DNN) | meets bar | max enc−plain | eval keys |
+|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Each card also gives how to read a value, the training data and licence, the CKKS ring size, partitions and
+expected latency, and the model's limitations (\`npx chemveil models --json\` prints them from a running server).
+`,
+);
+console.log(`wrote models/README.md (${rows.length} models)`);
