@@ -21,9 +21,6 @@ interface ZooEntry {
   train: Omit<TrainOptions, 'seed' | 'split' | 'arch'>;
 }
 
-// Every model uses the veilnet preset; Lipophilicity (the largest set) takes wider hidden layers, which lowered its
-// test RMSE on seed 1 during tuning (0.705 → 0.687).
-
 const MORGAN_LIMITATION =
   'Trained on a few thousand public molecules or fewer: predictions for chemotypes far from the training set ' +
   '(metals, peptides, macrocycles, very large molecules) are unreliable.';

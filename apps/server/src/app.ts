@@ -1,17 +1,95 @@
 import { existsSync } from 'node:fs';
+import { healthSchema, OCTET_STREAM, ProtocolError } from '@chemveil/core';
+import type { Health } from '@chemveil/core';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerCors } from './cors.ts';
+import { readConfig, type ServerConfig } from './env.ts';
+import { registerErrorHandler } from './errors.ts';
+import { EvaluationPool } from './evaluation/pool.ts';
+import { loadModels } from './models/registry.ts';
+import { registerModelRoutes } from './routes/models.ts';
+import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerWebApp } from './routes/web-app.ts';
+import { SessionStore } from './sessions/store.ts';
+import { createState, type ServerState } from './state.ts';
 
-export interface AppOptions {
-  /** Directory of the built web app to serve at / (skipped when absent). */
-  webRoot?: string;
+export interface AppOptions extends Partial<ServerConfig> {
   logger?: boolean;
 }
 
-/** Builds the server; only main.ts listens, tests use `app.inject()`. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    chemveil: ServerState;
+  }
+}
+
+/**
+ * Builds the server; only main.ts listens, tests use `app.inject()`. Models are planned and loaded into the
+ * evaluation workers while the app gets ready (`await app.ready()` or `listen`), so a listening server serves.
+ * Options override the configuration read from the environment (safe local defaults).
+ */
 export function createApp(options: AppOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  if (options.webRoot && existsSync(options.webRoot)) registerWebApp(app, options.webRoot);
+  const { logger, ...overrides } = options;
+  const config: ServerConfig = { ...readConfig(process.env, {}), ...overrides };
+  // Request logs carry method, URL and status only: never bodies, so never keys or ciphertexts.
+  // No plugin timeout: planning a zoo the first time (before the plan cache has it) takes a while.
+  const app = Fastify({
+    logger: logger ?? false,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    pluginTimeout: 0,
+  });
+  const pool = new EvaluationPool(config.workers, config.maxQueuedCiphertexts, (m) => app.log.warn(m));
+  const sessions = new SessionStore({
+    ttlSeconds: config.sessionTtlSeconds,
+    maxBytes: config.maxSessionBytes,
+    maxSessions: config.maxSessions,
+    workers: config.workers,
+    onDispose: (session) => pool.dropSession(session.id),
+  });
+  const state = createState(config, pool, sessions);
+  app.decorate('chemveil', state);
+
+  registerErrorHandler(app);
+  registerCors(app, config.corsOrigins);
+  app.addContentTypeParser(OCTET_STREAM, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addHook('onRequest', async () => {
+    if (state.status === 'shutting-down') throw new ProtocolError('SHUTTING_DOWN', 'the server is shutting down');
+  });
+  app.addHook('preClose', async () => {
+    state.status = 'shutting-down';
+  });
+  app.addHook('onClose', async () => {
+    sessions.close();
+    await pool.close();
+  });
+
+  app.get('/healthz', { schema: { response: { 200: healthSchema } } }, async (): Promise<Health> => ({
+    status: state.status,
+    models: state.models.size,
+    workers: pool.size,
+    sessions: sessions.size,
+  }));
+
+  // Routes whose body limits depend on the models are registered once the models are loaded.
+  app.register(async (api) => {
+    try {
+      state.models = await loadModels({
+        modelsDir: config.modelsDir,
+        planCacheDir: config.planCacheDir,
+        maxCiphertextsPerRequest: config.maxCiphertextsPerRequest,
+        pool,
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+      });
+    } catch (error) {
+      await pool.close();
+      sessions.close();
+      throw error;
+    }
+    registerModelRoutes(api, state);
+    registerSessionRoutes(api, state);
+    state.status = 'ok';
+  });
+  if (config.webRoot && existsSync(config.webRoot)) registerWebApp(app, config.webRoot);
   return app;
 }

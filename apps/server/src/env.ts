@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface ServerConfig {
@@ -5,7 +6,25 @@ export interface ServerConfig {
   port: number;
   /** Built web app to serve at / (absent: API only). */
   webRoot: string | undefined;
+  /** Directory of model bundles (`*.cvmb`); each is served under its card id, or its file stem. */
+  modelsDir: string;
+  /** Evaluation worker threads, each with its own SEAL instance and encoded weights. */
+  workers: number;
+  /** Idle time after which a session (its evaluation keys) is dropped; every request slides it forward. */
+  sessionTtlSeconds: number;
+  /** Cap on the memory all sessions' keys take (uploaded bytes plus the keys loaded in every worker). */
+  maxSessionBytes: number;
+  maxSessions: number;
+  maxCiphertextsPerRequest: number;
+  /** Ciphertexts waiting for a worker beyond which requests get 429. */
+  maxQueuedCiphertexts: number;
+  /** Origins allowed to call the API from a browser: 'loopback' (default), '*', or a list. */
+  corsOrigins: 'loopback' | '*' | string[];
+  /** Where chosen plans are cached by bundle hash ('' disables the cache). */
+  planCacheDir: string | undefined;
 }
+
+export type ConfigFlags = Partial<Record<'host' | 'port' | 'web' | 'models' | 'workers' | 'cors', string>>;
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -13,16 +32,44 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be ${min}–${max}, got "${text}"`);
+  return value;
+}
+
+function corsOrigins(text: string): ServerConfig['corsOrigins'] {
+  if (text === 'loopback' || text === '*') return text;
+  const origins = text
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError(`CORS origins are scheme://host[:port] without a path, got "${origin}"`);
+  }
+  return origins;
+}
+
 /** Reads configuration once at boot: flags win over env, env over safe local defaults (loopback only). */
-export function readConfig(
-  env: NodeJS.ProcessEnv,
-  flags: Partial<Record<'host' | 'port' | 'web', string>> = {},
-): ServerConfig {
+export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): ServerConfig {
   const host = flags.host ?? env.CHEMVEIL_HOST ?? '127.0.0.1';
-  const portText = flags.port ?? env.CHEMVEIL_PORT ?? env.PORT ?? '8787';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigError(`port must be 0–65535, got "${portText}"`);
+  const port = integer('port', flags.port ?? env.CHEMVEIL_PORT ?? env.PORT ?? '8787', 0, 65535);
   const web = flags.web ?? env.CHEMVEIL_WEB_ROOT ?? `${repoRoot}dist/web`;
-  return { host, port, webRoot: web === '' ? undefined : web };
+  const cache = env.CHEMVEIL_PLAN_CACHE ?? `${repoRoot}node_modules/.cache/chemveil/plans`;
+  return {
+    host,
+    port,
+    webRoot: web === '' ? undefined : web,
+    modelsDir: flags.models ?? env.CHEMVEIL_MODELS_DIR ?? `${repoRoot}models`,
+    workers: integer('workers', flags.workers ?? env.CHEMVEIL_WORKERS ?? String(Math.min(2, availableParallelism())), 1, 64), // prettier-ignore
+    sessionTtlSeconds: integer('CHEMVEIL_SESSION_TTL', env.CHEMVEIL_SESSION_TTL ?? '1800', 1, 86400),
+    maxSessionBytes: integer('CHEMVEIL_SESSION_MEMORY_MB', env.CHEMVEIL_SESSION_MEMORY_MB ?? '512', 1, 1 << 20) * 2 ** 20, // prettier-ignore
+    maxSessions: integer('CHEMVEIL_MAX_SESSIONS', env.CHEMVEIL_MAX_SESSIONS ?? '256', 1, 1e6),
+    maxCiphertextsPerRequest: integer('CHEMVEIL_MAX_CIPHERTEXTS', env.CHEMVEIL_MAX_CIPHERTEXTS ?? '32', 1, 1024),
+    maxQueuedCiphertexts: integer('CHEMVEIL_MAX_QUEUED', env.CHEMVEIL_MAX_QUEUED ?? '256', 1, 1e6),
+    corsOrigins: corsOrigins(flags.cors ?? env.CHEMVEIL_CORS_ORIGINS ?? 'loopback'),
+    planCacheDir: cache === '' ? undefined : cache,
+  };
 }

@@ -1,3 +1,3 @@
 export { createApp, type AppOptions } from './app.ts';
-export { readConfig, ConfigError, type ServerConfig } from './env.ts';
+export { readConfig, ConfigError, type ServerConfig, type ConfigFlags } from './env.ts';
 export { startServer } from './main.ts';

@@ -10,7 +10,8 @@ writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>ChemVeil</titl
 writeFileSync(join(webRoot, 'assets', 'rdkit-abc.wasm'), Buffer.from([0, 97, 115, 109]));
 writeFileSync(join(tmpdir(), 'outside-secret.txt'), 'secret');
 
-const app = createApp({ webRoot });
+// No models: these tests are about the static files and the configuration.
+const app = createApp({ webRoot, modelsDir: join(webRoot, 'no-models'), workers: 1 });
 beforeAll(() => app.ready());
 afterAll(() => app.close());
 
@@ -18,7 +19,7 @@ describe('server skeleton', () => {
   it('answers health checks', async () => {
     const response = await app.inject({ url: '/healthz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok' });
+    expect(response.json()).toEqual({ status: 'ok', models: 0, workers: 1, sessions: 0 });
   });
 
   it('serves WASM as application/wasm with long-lived caching for hashed assets', async () => {
@@ -31,6 +32,8 @@ describe('server skeleton', () => {
 
   it('falls back to index.html for app routes but 404s missing files and paths outside the root', async () => {
     expect((await app.inject({ url: '/history' })).body).toContain('<title>ChemVeil</title>');
+    const api = await app.inject({ url: '/v1/unknown' });
+    expect([api.statusCode, api.json().error.code]).toEqual([404, 'NOT_FOUND']);
     expect((await app.inject({ url: '/assets/missing.js' })).statusCode).toBe(404);
     const escape = await app.inject({ url: '/..%2F..%2F..%2F..%2Ftmp%2Foutside-secret.txt' });
     expect(escape.statusCode).toBe(404);
@@ -43,5 +46,16 @@ describe('configuration', () => {
     expect(readConfig({})).toMatchObject({ host: '127.0.0.1', port: 8787 });
     expect(readConfig({ CHEMVEIL_PORT: '9000' }, { port: '9001' }).port).toBe(9001);
     expect(() => readConfig({ CHEMVEIL_PORT: 'http' })).toThrow('port must be 0–65535, got "http"');
+    expect(readConfig({}, { models: '/srv/models', workers: '1', cors: '*' })).toMatchObject({
+      modelsDir: '/srv/models',
+      workers: 1,
+      corsOrigins: '*',
+    });
+    expect(readConfig({ CHEMVEIL_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+    expect(() => readConfig({}, { workers: '0' })).toThrow('workers must be 1–64');
+    expect(() => readConfig({}, { cors: 'https://a.example/path' })).toThrow('without a path');
   });
 });

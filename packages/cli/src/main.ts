@@ -1,5 +1,8 @@
 import { featurizeCommand } from './commands/featurize.ts';
 import { serveCommand } from './commands/serve.ts';
+import { modelsCommand } from './commands/models.ts';
+import { queryCommand } from './commands/query.ts';
+import { predictCommand } from './commands/predict.ts';
 import { importCommand } from './commands/import.ts';
 import { trainCommand } from './commands/train.ts';
 import { CliError } from './cli-error.ts';
@@ -23,7 +26,21 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   serve: {
     run: serveCommand,
-    summary: 'serve [--host H] [--port P] [--web DIR]                   run the model server and the web app',
+    summary:
+      'serve [--models DIR] [--host H] [--port P] [--workers N] [--cors ORIGINS] [--web DIR]   run the model server and the web app',
+  },
+  models: {
+    run: modelsCommand,
+    summary: "models [--server URL] [--json]                            list a server's models and their cards",
+  },
+  query: {
+    run: queryCommand,
+    summary: 'query --server URL --model ID -i INPUT -o OUT.csv          encrypted predictions for a file of molecules',
+  },
+  predict: {
+    run: predictCommand,
+    summary:
+      'predict --model ID|BUNDLE [--models DIR] -i INPUT -o OUT.csv   the same predictions in plaintext, locally',
   },
 };
 

@@ -20,3 +20,4 @@ export * from './he/engine.ts';
 export * from './bundle/random.ts';
 export * from './he/blob.ts';
 export * from './wire/frames.ts';
+export * from './protocol/index.ts';

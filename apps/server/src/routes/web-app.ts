@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { ProtocolError } from '@chemveil/core';
 import type { FastifyInstance } from 'fastify';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -17,12 +18,19 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Serves the built single-page app: files under webRoot, hashed /assets/ cached for a year, any other path falls
- * back to index.html (client-side routes). Paths are normalized and must stay inside webRoot.
+ * back to index.html (client-side routes; /v1/… excepted). Paths are normalized and must stay inside webRoot.
  */
 export function registerWebApp(app: FastifyInstance, webRoot: string): void {
   const root = normalize(webRoot + sep);
   app.get('/*', async (request, reply) => {
-    const path = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+    let path: string;
+    try {
+      path = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+    } catch {
+      throw new ProtocolError('BAD_REQUEST', 'malformed percent-encoding in the path');
+    }
+    // API paths never fall back to the app: an unknown API route is a JSON 404.
+    if (path === 'v1' || path.startsWith('v1/')) return reply.callNotFound();
     const file = normalize(join(root, path));
     if (!file.startsWith(root)) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'No such file' } });
     const found = await stat(file).then(

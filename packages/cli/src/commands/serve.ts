@@ -1,15 +1,23 @@
 import { ConfigError, startServer } from '@chemveil/server';
 import { CliError, parseFlags } from '../cli-error.ts';
 
-/** `chemveil serve [--host H] [--port P] [--web DIR]`: the model server, and the web app when built. */
+/**
+ * `chemveil serve [--models DIR] [--host H] [--port P] [--workers N] [--cors ORIGINS] [--web DIR]`: the model
+ * server (and the web app when built). Models are planned and loaded before it listens.
+ */
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
+    models: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
+    workers: { type: 'string' },
+    cors: { type: 'string' },
     web: { type: 'string' },
+    log: { type: 'boolean' },
   });
+  const { log, ...flags } = values;
   try {
-    const url = await startServer(values);
+    const url = await startServer(flags, { logger: log });
     process.stderr.write(`ChemVeil is running at ${url}\n`);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);

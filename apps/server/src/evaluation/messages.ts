@@ -1,0 +1,28 @@
+import type { EvaluationPlan } from '@chemveil/core';
+import type { ErrorCode } from '@chemveil/core';
+
+/** Main thread → evaluation worker. Binary moves as transferred buffers, never as JSON. */
+export type WorkerRequest =
+  | { type: 'load-model'; id: number; modelId: string; bundle: Uint8Array; plan: EvaluationPlan }
+  | { type: 'plan'; id: number; bundle: Uint8Array; samples: string[] }
+  | { type: 'open-session'; id: number; sessionId: string; modelId: string; keys: Uint8Array }
+  | {
+      type: 'evaluate';
+      id: number;
+      sessionId: string;
+      modelId: string;
+      partition: number;
+      ciphertexts: Uint8Array[];
+      /** Sent when this worker has not loaded the session's keys yet (the client's original seeded bytes). */
+      keys?: Uint8Array;
+    }
+  | { type: 'drop-session'; id: number; sessionId: string };
+
+export interface PlanResult {
+  plan: EvaluationPlan;
+  maxAbsError: number;
+  samples: number;
+}
+
+export type WorkerReply =
+  { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: { code: ErrorCode; message: string } };

@@ -1,0 +1,216 @@
+import { Worker } from 'node:worker_threads';
+import { ProtocolError } from '@chemveil/core';
+import type { EvaluationPlan } from '@chemveil/core';
+import type { PlanResult, WorkerReply, WorkerRequest } from './messages.ts';
+
+type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+interface Task {
+  build: (worker: PoolWorker) => { request: Request; transfer: ArrayBuffer[] };
+  /** Ciphertexts this task evaluates (what the queue limit counts). */
+  weight: number;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  onDone?: (worker: PoolWorker) => void;
+}
+
+interface PoolWorker {
+  index: number;
+  thread: Worker;
+  busy?: { id: number; task: Task };
+  /** Sessions whose keys this worker has loaded. */
+  sessions: Set<string>;
+}
+
+/** What the pool needs of a session (kept by the session store). */
+export interface PoolSession {
+  id: string;
+  modelId: string;
+  keys: Uint8Array;
+  closed: boolean;
+}
+
+const bootstrap = new URL('./bootstrap.mjs', import.meta.url);
+const entry = new URL('./worker.ts', import.meta.url).href;
+
+/**
+ * Worker threads that do the HE math, so the event loop never blocks on it. One task per worker at a time; the
+ * rest wait in a FIFO whose length (in ciphertexts) is capped: beyond it requests get 429. A partition request
+ * is split across the workers, so one client alone keeps every core busy.
+ */
+export class EvaluationPool {
+  readonly #workers: PoolWorker[] = [];
+  readonly #queue: Task[] = [];
+  readonly #models = new Map<string, { bundle: Uint8Array; plan: EvaluationPlan }>();
+  #queuedCiphertexts = 0;
+  #nextId = 1;
+  #closed = false;
+  /** Rolling mean ms per ciphertext, for Retry-After. */
+  #msPerCiphertext = 200;
+
+  constructor(
+    readonly size: number,
+    private readonly maxQueuedCiphertexts: number,
+    private readonly log: (message: string) => void = () => {},
+  ) {
+    for (let i = 0; i < size; i++) this.#workers.push(this.#spawn(i));
+  }
+
+  get queuedCiphertexts(): number {
+    return this.#queuedCiphertexts;
+  }
+
+  #spawn(index: number): PoolWorker {
+    const thread = new Worker(bootstrap, { workerData: { entry }, name: `chemveil-evaluation-${index}` });
+    const worker: PoolWorker = { index, thread, sessions: new Set() };
+    thread.on('message', (reply: WorkerReply) => this.#onReply(worker, reply));
+    thread.on('error', (error) => this.log(`evaluation worker ${index} failed: ${error.message}`));
+    thread.on('exit', (code) => this.#onExit(worker, code));
+    // A respawned worker loads every model before it takes tasks (it handles messages in order).
+    for (const [modelId, model] of this.#models) this.#post(worker, { type: 'load-model', modelId, ...model });
+    return worker;
+  }
+
+  readonly #pending = new Map<number, { worker: PoolWorker; resolve: (value: unknown) => void; reject: (error: Error) => void }>(); // prettier-ignore
+
+  #post(worker: PoolWorker, request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { worker, resolve, reject });
+      worker.thread.postMessage({ ...request, id } as WorkerRequest, transfer);
+    });
+  }
+
+  #onReply(worker: PoolWorker, reply: WorkerReply): void {
+    const pending = this.#pending.get(reply.id);
+    this.#pending.delete(reply.id);
+    if (!pending) return;
+    if (reply.ok) pending.resolve(reply.value);
+    else pending.reject(new ProtocolError(reply.error.code, reply.error.message));
+  }
+
+  #onExit(worker: PoolWorker, code: number): void {
+    if (this.#closed) return;
+    // A WASM abort kills the thread: fail what it was doing, forget its sessions, start a fresh one.
+    this.log(`evaluation worker ${worker.index} exited (code ${code}); restarting it`);
+    for (const [id, pending] of this.#pending) {
+      if (pending.worker !== worker) continue;
+      this.#pending.delete(id);
+      pending.reject(new ProtocolError('INTERNAL', 'the evaluation worker stopped'));
+    }
+    const replacement = this.#spawn(worker.index);
+    this.#workers[worker.index] = replacement;
+    this.#dispatch();
+  }
+
+  /** Encodes a model's weights in every worker (once; a restarted worker does it again). */
+  async loadModel(modelId: string, bundle: Uint8Array, plan: EvaluationPlan): Promise<void> {
+    this.#models.set(modelId, { bundle, plan });
+    await Promise.all(this.#workers.map((w) => this.#post(w, { type: 'load-model', modelId, bundle, plan })));
+  }
+
+  /** Chooses a plan (featurized sample molecules, measured error) on whichever worker is free. */
+  plan(bundle: Uint8Array, samples: string[]): Promise<PlanResult> {
+    return this.#enqueue({ weight: 0, build: () => ({ request: { type: 'plan', bundle, samples }, transfer: [] }) }) as Promise<PlanResult>; // prettier-ignore
+  }
+
+  /** Loads and checks a session's keys on one worker (the typed failures become the upload's answer). */
+  async openSession(session: PoolSession): Promise<void> {
+    await this.#enqueue({
+      weight: 0,
+      build: () => ({ request: { type: 'open-session', sessionId: session.id, modelId: session.modelId, keys: session.keys }, transfer: [] }), // prettier-ignore
+      onDone: (worker) => worker.sessions.add(session.id),
+    });
+  }
+
+  /** Evaluates partition k on every ciphertext, split across the workers; results in input order. */
+  async evaluate(session: PoolSession, partition: number, ciphertexts: Uint8Array[]): Promise<Uint8Array[]> {
+    if (this.#queuedCiphertexts + ciphertexts.length > this.maxQueuedCiphertexts) {
+      const seconds = Math.ceil((this.#queuedCiphertexts * this.#msPerCiphertext) / this.size / 1000);
+      throw new ProtocolError('OVER_CAPACITY', `the server has ${this.#queuedCiphertexts} ciphertexts waiting; retry in ${seconds} s`, { retryAfterSeconds: Math.max(1, seconds) }); // prettier-ignore
+    }
+    const chunks = Math.min(this.size, ciphertexts.length);
+    const per = Math.ceil(ciphertexts.length / chunks);
+    const parts: Promise<Uint8Array[]>[] = [];
+    for (let start = 0; start < ciphertexts.length; start += per) {
+      // Own copies, transferred: a view into the request body would clone the whole body per worker.
+      const slice = ciphertexts.slice(start, start + per).map((c) => new Uint8Array(c));
+      parts.push(this.#evaluateChunk(session, partition, slice));
+    }
+    return (await Promise.all(parts)).flat();
+  }
+
+  #evaluateChunk(session: PoolSession, partition: number, ciphertexts: Uint8Array[]): Promise<Uint8Array[]> {
+    const started = performance.now();
+    return this.#enqueue({
+      weight: ciphertexts.length,
+      build: (worker) => {
+        if (session.closed) throw new ProtocolError('SESSION_EXPIRED', 'the session expired while queued');
+        const keys = worker.sessions.has(session.id) ? undefined : session.keys;
+        return {
+          request: { type: 'evaluate', sessionId: session.id, modelId: session.modelId, partition, ciphertexts, keys },
+          transfer: ciphertexts.map((c) => c.buffer as ArrayBuffer),
+        };
+      },
+      onDone: (worker) => {
+        worker.sessions.add(session.id);
+        const ms = (performance.now() - started) / ciphertexts.length;
+        this.#msPerCiphertext = 0.8 * this.#msPerCiphertext + 0.2 * ms;
+      },
+    }) as Promise<Uint8Array[]>;
+  }
+
+  /** Frees a session's keys in every worker that loaded them. */
+  dropSession(sessionId: string): void {
+    for (const worker of this.#workers) {
+      if (!worker.sessions.delete(sessionId)) continue;
+      void this.#post(worker, { type: 'drop-session', sessionId }).catch(() => undefined);
+    }
+  }
+
+  #enqueue(task: Omit<Task, 'resolve' | 'reject'>): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ProtocolError('SHUTTING_DOWN', 'the server is shutting down'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ ...task, resolve, reject });
+      this.#queuedCiphertexts += task.weight;
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    for (const worker of this.#workers) {
+      if (worker.busy || this.#queue.length === 0) continue;
+      const task = this.#queue.shift()!;
+      let built: ReturnType<Task['build']>;
+      try {
+        built = task.build(worker);
+      } catch (error) {
+        this.#queuedCiphertexts -= task.weight;
+        task.reject(error as Error);
+        this.#dispatch();
+        return;
+      }
+      const id = this.#nextId;
+      worker.busy = { id, task };
+      this.#post(worker, built.request, built.transfer).then(
+        (value) => {
+          task.onDone?.(worker);
+          task.resolve(value);
+        },
+        (error: Error) => task.reject(error),
+      ).finally(() => {
+        this.#queuedCiphertexts -= task.weight;
+        if (worker.busy?.id === id) worker.busy = undefined;
+        this.#dispatch();
+      }); // prettier-ignore
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const task of this.#queue.splice(0)) task.reject(new ProtocolError('SHUTTING_DOWN', 'the server is shutting down')); // prettier-ignore
+    for (const pending of this.#pending.values()) pending.reject(new ProtocolError('SHUTTING_DOWN', 'the server is shutting down')); // prettier-ignore
+    this.#pending.clear();
+    await Promise.all(this.#workers.map((w) => w.thread.terminate()));
+  }
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import {
+  describeModel,
+  InvalidBundleError,
+  MODEL_ID_PATTERN,
+  NODE_SEAL_VERSION,
+  parseBundle,
+  PLAN_VERSION,
+  uploadLimits,
+} from '@chemveil/core';
+import type { EvaluationPlan, ModelBundle, ModelSummary } from '@chemveil/core';
+import { ConfigError } from '../env.ts';
+import type { EvaluationPool } from '../evaluation/pool.ts';
+import { SAMPLE_MOLECULES, SAMPLE_MOLECULES_VERSION } from './sample-molecules.ts';
+
+export interface LoadedModel {
+  id: string;
+  file: string;
+  bundle: ModelBundle;
+  plan: EvaluationPlan;
+  /** The public description served by GET /v1/models (card, plan, limits; never weights). */
+  summary: ModelSummary;
+}
+
+interface CachedPlan {
+  plan: EvaluationPlan;
+  maxAbsError: number;
+}
+
+export interface LoadModelsOptions {
+  modelsDir: string;
+  planCacheDir: string | undefined;
+  maxCiphertextsPerRequest: number;
+  pool: EvaluationPool;
+  log: { info: (message: string) => void; warn: (message: string) => void };
+}
+
+/** Plans depend on the bundle, the planner, SEAL and the sample molecules: the cache keys on all four. */
+const planCacheKey = (bytes: Uint8Array): string =>
+  `${createHash('sha256').update(bytes).digest('hex')}-plan${PLAN_VERSION}-seal${NODE_SEAL_VERSION}-samples${SAMPLE_MOLECULES_VERSION}`; // prettier-ignore
+
+async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptions): Promise<CachedPlan> {
+  const file = options.planCacheDir && join(options.planCacheDir, `${planCacheKey(bytes)}.json`);
+  if (file) {
+    const cached = await readFile(file, 'utf8').then(
+      (text) => JSON.parse(text) as CachedPlan,
+      () => undefined,
+    );
+    if (cached?.plan?.planVersion === PLAN_VERSION) return cached;
+  }
+  const started = performance.now();
+  const { plan, maxAbsError, samples } = await options.pool.plan(bytes, [...SAMPLE_MOLECULES]);
+  options.log.info(
+    `planned ${name}: N=${plan.parameters.polyModulusDegree} [${plan.parameters.coeffModulusBits}], ` +
+      `${plan.partitions.length} partitions, max error ${maxAbsError.toExponential(1)} on ${samples} molecules ` +
+      `(${Math.round(performance.now() - started)} ms)`,
+  );
+  if (file) {
+    await mkdir(options.planCacheDir!, { recursive: true })
+      .then(() => writeFile(file, JSON.stringify({ plan, maxAbsError })))
+      .catch((error: Error) => options.log.warn(`plan cache not written: ${error.message}`));
+  }
+  return { plan, maxAbsError };
+}
+
+/**
+ * Reads every `*.cvmb` in the models directory, plans each (cached by content hash) and has every worker encode
+ * its weights. A bundle that does not parse is skipped with a warning; two bundles with one id are a config error.
+ */
+export async function loadModels(options: LoadModelsOptions): Promise<Map<string, LoadedModel>> {
+  const models = new Map<string, LoadedModel>();
+  let files: string[];
+  try {
+    files = (await readdir(options.modelsDir)).filter((f) => f.endsWith('.cvmb')).sort();
+  } catch (error) {
+    options.log.warn(`no models: cannot read ${options.modelsDir} (${(error as NodeJS.ErrnoException).code})`);
+    return models;
+  }
+  const parsed: { id: string; file: string; bytes: Uint8Array; bundle: ModelBundle }[] = [];
+  for (const file of files) {
+    const bytes = new Uint8Array(await readFile(join(options.modelsDir, file)));
+    let bundle: ModelBundle;
+    try {
+      bundle = parseBundle(bytes);
+    } catch (error) {
+      if (!(error instanceof InvalidBundleError)) throw error;
+      options.log.warn(`skipping ${file}: ${error.message}`);
+      continue;
+    }
+    const id = bundle.card?.id ?? basename(file, '.cvmb');
+    if (!new RegExp(MODEL_ID_PATTERN).test(id)) {
+      options.log.warn(`skipping ${file}: model id "${id}" is not URL-safe`);
+      continue;
+    }
+    const clash = parsed.find((p) => p.id === id);
+    if (clash) throw new ConfigError(`${clash.file} and ${file} both have the model id "${id}"`);
+    parsed.push({ id, file, bytes, bundle });
+  }
+  await Promise.all(
+    parsed.map(async ({ id, file, bytes, bundle }) => {
+      const { plan } = await planFor(bytes, file, options);
+      await options.pool.loadModel(id, bytes, plan);
+      const summary: ModelSummary = {
+        ...describeModel(bundle, id),
+        featurizer: bundle.featurizer,
+        head: bundle.head,
+        plan,
+        limits: uploadLimits(plan, options.maxCiphertextsPerRequest),
+      };
+      models.set(id, { id, file, bundle, plan, summary });
+    }),
+  );
+  return new Map([...models].sort(([a], [b]) => a.localeCompare(b)));
+}

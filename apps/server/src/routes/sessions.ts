@@ -1,0 +1,178 @@
+import {
+  decodeFrame,
+  encodeFrame,
+  InvalidFrameError,
+  modelParamsSchema,
+  partitionHeadersSchema,
+  partitionParamsSchema,
+  ProtocolError,
+  QUERY_HEADER,
+  sealBlobProblem,
+  sessionCreatedSchema,
+  sessionParamsSchema,
+} from '@chemveil/core';
+import type { Frame, FrameKind, ModelParams, PartitionParams, SessionCreated, SessionParams } from '@chemveil/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Session } from '../sessions/store.ts';
+import type { ServerState } from '../state.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    chemveilSession?: Session;
+  }
+}
+
+/** Refuses a body by its declared length before a byte of it is buffered. */
+function assertDeclaredLength(request: FastifyRequest, limit: number, what: string): void {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new ProtocolError('PAYLOAD_TOO_LARGE', `${what} of ${declared} bytes; the limit is ${limit}`);
+}
+
+function readFrame(body: unknown, kind: FrameKind, maxBlobs: number): Frame {
+  if (!(body instanceof Uint8Array)) throw new ProtocolError('UNSUPPORTED_MEDIA_TYPE', 'expected an application/octet-stream body'); // prettier-ignore
+  let frame: Frame;
+  try {
+    frame = decodeFrame(body, maxBlobs);
+  } catch (error) {
+    if (error instanceof InvalidFrameError) throw new ProtocolError('MALFORMED_FRAME', error.message);
+    throw error;
+  }
+  if (frame.kind !== kind) throw new ProtocolError('MALFORMED_FRAME', `expected a "${kind}" frame, got "${frame.kind}"`); // prettier-ignore
+  return frame;
+}
+
+/**
+ * Sessions and partitions. A session holds one client's evaluation keys for one model; a query is one batch of
+ * ciphertexts driven through partitions 0, 1, … in order (its id comes back in the `chemveil-query` header of
+ * partition 0's reply and goes with every later partition).
+ */
+export function registerSessionRoutes(app: FastifyInstance, state: ServerState): void {
+  const models = () => [...state.models.values()];
+  // Route-level ceilings (for bodies without a content-length); the per-model and per-session limits are lower.
+  const keyLimit = Math.max(1024, ...models().map((m) => m.summary.limits.maxEvaluationKeyBytes));
+  const requestLimit = Math.max(1024, ...models().map((m) => m.summary.limits.maxRequestBytes));
+
+  app.post<{ Params: ModelParams }>(
+    '/v1/models/:id/sessions',
+    {
+      bodyLimit: keyLimit,
+      schema: { params: modelParamsSchema, response: { 201: sessionCreatedSchema } },
+      onRequest: async (request) => {
+        const model = state.model((request.params as ModelParams).id);
+        assertDeclaredLength(request, model.summary.limits.maxEvaluationKeyBytes, 'an evaluation-key upload');
+      },
+    },
+    async (request, reply): Promise<SessionCreated> => {
+      const model = state.model(request.params.id);
+      const limits = model.summary.limits;
+      const frame = readFrame(request.body, 'evaluation-keys', 2);
+      const expectedBlobs = model.plan.relinearizationKeys ? 2 : 1;
+      if (frame.blobs.length !== expectedBlobs)
+        throw new ProtocolError('MALFORMED_FRAME', `expected ${expectedBlobs} key blob(s), got ${frame.blobs.length}`);
+      const galoisKeys = frame.blobs[0]!;
+      // Sizes against the plan before SEAL sees a byte: a key set for other parameters is far off the estimate.
+      if (galoisKeys.length < limits.minEvaluationKeyBytes)
+        throw new ProtocolError('WRONG_PARAMETERS', `Galois keys of ${galoisKeys.length} bytes; this model's plan needs about ${limits.evaluationKeyBytes}`); // prettier-ignore
+      const problem = sealBlobProblem(galoisKeys);
+      if (problem) throw new ProtocolError('MALFORMED_KEYS', `Galois keys: ${problem}`);
+      // Kept as the client's original seeded bytes: workers load them on first use, and re-saving loses the seeds.
+      const session = state.sessions.create(model, new Uint8Array(galoisKeys));
+      try {
+        await state.pool.openSession(session);
+      } catch (error) {
+        state.sessions.delete(session.id);
+        throw error;
+      }
+      reply.code(201);
+      return {
+        sessionId: session.id,
+        modelId: model.id,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+        ttlSeconds: state.config.sessionTtlSeconds,
+        maxCiphertextsPerRequest: limits.maxCiphertextsPerRequest,
+        maxRequestBytes: limits.maxRequestBytes,
+      };
+    },
+  );
+
+  app.delete<{ Params: SessionParams }>(
+    '/v1/sessions/:sid',
+    { schema: { params: sessionParamsSchema } },
+    async (request, reply) => {
+      state.sessions.delete(request.params.sid);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: PartitionParams; Headers: { [QUERY_HEADER]?: string } }>(
+    '/v1/sessions/:sid/partitions/:k',
+    {
+      bodyLimit: requestLimit,
+      schema: { params: partitionParamsSchema, headers: partitionHeadersSchema },
+      // The session is looked up before the body is read: unknown sessions and oversize bodies cost nothing.
+      onRequest: async (request) => {
+        const sid = (request.params as { sid: string }).sid;
+        const session = state.sessions.get(sid);
+        assertDeclaredLength(request, session.model.summary.limits.maxRequestBytes, 'a partition request');
+        request.chemveilSession = session;
+      },
+    },
+    async (request, reply) => {
+      const session = request.chemveilSession ?? state.sessions.get(request.params.sid);
+      const { plan, summary } = session.model;
+      const k = request.params.k;
+      if (k >= plan.partitions.length)
+        throw new ProtocolError('PARTITION_NOT_FOUND', `the plan has partitions 0–${plan.partitions.length - 1}`);
+      const frame = readFrame(request.body, 'query', summary.limits.maxCiphertextsPerRequest);
+      const lanes = plan.moleculesPerCiphertext;
+      const count = frame.blobs.length;
+      if (frame.partition !== k) throw new ProtocolError('MALFORMED_FRAME', `the frame is for partition ${frame.partition}, the URL for ${k}`); // prettier-ignore
+      if (count === 0 || frame.molecules <= (count - 1) * lanes || frame.molecules > count * lanes)
+        throw new ProtocolError('MALFORMED_FRAME', `${count} ciphertexts cannot carry ${frame.molecules} molecules (B=${lanes})`); // prettier-ignore
+      frame.blobs.forEach((blob, i) => {
+        if (blob.length > summary.limits.maxCiphertextBytes)
+          throw new ProtocolError('PAYLOAD_TOO_LARGE', `ciphertext ${i} is ${blob.length} bytes; at most ${summary.limits.maxCiphertextBytes}`); // prettier-ignore
+        const problem = sealBlobProblem(blob);
+        if (problem) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${i}: ${problem}`);
+      });
+
+      const queryId = request.headers[QUERY_HEADER];
+      let query;
+      if (k === 0) query = state.sessions.startQuery(session, count, frame.molecules);
+      else {
+        query = queryId ? session.queries.get(queryId) : undefined;
+        if (!query)
+          throw new ProtocolError('PARTITION_OUT_OF_ORDER', queryId ? `no query ${queryId} in progress in this session; start at partition 0` : `partition ${k} needs the ${QUERY_HEADER} header from partition 0's reply`); // prettier-ignore
+      }
+      if (query.busy) throw new ProtocolError('PARTITION_OUT_OF_ORDER', `query ${query.id} already has a partition in progress`); // prettier-ignore
+      if (query.nextPartition !== k)
+        throw new ProtocolError('PARTITION_OUT_OF_ORDER', query.nextPartition > k ? `partition ${k} of this query was already evaluated (replay)` : `partition ${k} came before partition ${query.nextPartition}`); // prettier-ignore
+      if (query.ciphertexts !== count || query.molecules !== frame.molecules)
+        throw new ProtocolError('BATCH_MISMATCH', `this query carries ${query.molecules} molecules in ${query.ciphertexts} ciphertexts, not ${frame.molecules} in ${count}`); // prettier-ignore
+
+      query.busy = true;
+      session.activeRequests++;
+      let results: Uint8Array[];
+      try {
+        results = await state.pool.evaluate(session, k, frame.blobs);
+      } catch (error) {
+        // Nothing advanced: the client may retry this partition (e.g. after a 429).
+        if (k === 0) session.queries.delete(query.id);
+        throw error;
+      } finally {
+        query.busy = false;
+        session.activeRequests--;
+      }
+      query.nextPartition = k + 1;
+      query.updatedAt = Date.now();
+      if (query.nextPartition === plan.partitions.length) session.queries.delete(query.id);
+      session.partitionsEvaluated++;
+      session.ciphertextsEvaluated += count;
+      return reply
+        .header(QUERY_HEADER, query.id)
+        .type('application/octet-stream')
+        .send(Buffer.from(encodeFrame({ kind: 'result', partition: k, molecules: frame.molecules, blobs: results })));
+    },
+  );
+}

@@ -1,0 +1,69 @@
+import { QUERY_HEADER, randomFingerprints, seededRandom } from '@chemveil/core';
+import type { ErrorBody, ModelSummary } from '@chemveil/core';
+import { FheClient } from '@chemveil/fhe-worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '@chemveil/server';
+import { keysFrame, modelsDir, octets, queryFrame, smallRegression } from './helpers.ts';
+
+// Limits: session TTL, the memory cap with LRU eviction, the queue cap (429) and shutdown (503).
+const dirs = modelsDir({ 'small.cvmb': smallRegression() });
+const random = seededRandom(8);
+const errorOf = (response: { json: () => unknown }) => (response.json() as ErrorBody).error;
+let client: FheClient;
+let keys: Uint8Array;
+
+beforeAll(async () => {
+  const probe = createApp({ ...dirs, workers: 1 });
+  await probe.ready();
+  const model: ModelSummary = (await probe.inject({ url: '/v1/models/small' })).json();
+  await probe.close();
+  client = await FheClient.create(model.plan);
+  keys = client.evaluationKeys().galoisKeys;
+}, 120_000);
+afterAll(() => client?.dispose());
+
+const openSession = (app: ReturnType<typeof createApp>) =>
+  app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(keys) });
+
+describe('session limits', () => {
+  it('expires idle sessions (SESSION_EXPIRED) and evicts the least recently used one over the cap', async () => {
+    const app = createApp({ ...dirs, workers: 1, sessionTtlSeconds: 1, maxSessions: 2 });
+    try {
+      await app.ready();
+      const [a, b] = [(await openSession(app)).json().sessionId, (await openSession(app)).json().sessionId];
+      await app.inject({
+        url: `/v1/sessions/${a}/partitions/9`,
+        method: 'POST',
+        headers: octets,
+        payload: queryFrame(9, 1, [new Uint8Array(16)]),
+      }); // touches a
+      const c = (await openSession(app)).json().sessionId; // evicts b, the least recently used
+      expect(app.chemveil.sessions.size).toBe(2);
+      const evicted = await app.inject({ method: 'DELETE', url: `/v1/sessions/${b}` });
+      expect([evicted.statusCode, errorOf(evicted).code]).toEqual([404, 'SESSION_EXPIRED']);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const expired = await app.inject({ method: 'DELETE', url: `/v1/sessions/${c}` });
+      expect([expired.statusCode, errorOf(expired).code]).toEqual([404, 'SESSION_EXPIRED']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 429 with Retry-After when the evaluation queue is full, and 503 while shutting down', async () => {
+    const app = createApp({ ...dirs, workers: 1, maxQueuedCiphertexts: 1 });
+    await app.ready();
+    const sid = (await openSession(app)).json().sessionId;
+    const cts = client.encryptFeatures(randomFingerprints(65, 64, random)); // two ciphertexts > a queue of one
+    const full = await app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, 65, cts) }); // prettier-ignore
+    expect([full.statusCode, errorOf(full).code]).toEqual([429, 'OVER_CAPACITY']);
+    expect(Number(full.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const one = await app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, 1, cts.slice(0, 1)) }); // prettier-ignore
+    expect(one.statusCode).toBe(200);
+    expect(one.headers[QUERY_HEADER]).toBeTruthy();
+    // What the preClose hook does first on SIGTERM: requests still arriving on open connections get 503.
+    app.chemveil.status = 'shutting-down';
+    const late = await app.inject({ url: '/v1/models' });
+    expect([late.statusCode, errorOf(late).code]).toEqual([503, 'SHUTTING_DOWN']);
+    await app.close();
+  });
+});
