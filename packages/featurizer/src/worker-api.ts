@@ -1,6 +1,7 @@
 import type { FeaturizerSpec } from '@chemveil/core';
 import { toMoleculeErrorInfo } from './batch.ts';
 import type { MoleculeErrorInfo } from './errors.ts';
+import { MoleculeFileError, readMoleculeFile, type MoleculeFile, type MoleculeRecord } from './files/index.ts';
 import { bitsToHex, type DepictionOptions, type Featurizer, type MoleculeDescription } from './featurizer.ts';
 
 export type InspectResult =
@@ -14,6 +15,14 @@ export type InspectResult =
       rdkitVersion: string;
     }
   | { ok: false; error: MoleculeErrorInfo };
+
+/** A file's record after validation: its canonical SMILES (of the parent, what a model sees) or its error. */
+export type ValidatedRecord = Omit<MoleculeRecord, 'error'> &
+  ({ ok: true; canonicalSmiles: string } | { ok: false; error: MoleculeErrorInfo });
+
+export type ReadFileResult =
+  | ({ ok: true; records: ValidatedRecord[] } & Omit<MoleculeFile, 'records'>)
+  | { ok: false; error: { code: string; message: string } };
 
 export type FeaturizeResult = { ok: true; features: Float32Array } | { ok: false; error: MoleculeErrorInfo };
 
@@ -48,6 +57,31 @@ export function createFeaturizerApi(load: () => Promise<Featurizer>) {
           return { ok: false, error: toMoleculeErrorInfo(error) };
         }
       });
+    },
+
+    /** Reads a CSV/SMI/SDF file and validates every record (nothing dropped: bad rows carry their error). */
+    async readMoleculeFile(text: string, fileName?: string): Promise<ReadFileResult> {
+      const featurizer = await load();
+      let file: MoleculeFile;
+      try {
+        file = readMoleculeFile(text, { fileName });
+      } catch (error) {
+        if (error instanceof MoleculeFileError)
+          return { ok: false, error: { code: error.code, message: error.message } };
+        throw error;
+      }
+      const records = file.records.map(({ error: recordError, ...record }): ValidatedRecord => {
+        if (recordError) return { ...record, ok: false, error: recordError };
+        try {
+          const canonicalSmiles = featurizer.withMolecule(record.molecule, 'largest-organic-fragment', (mol) =>
+            mol.get_smiles(),
+          );
+          return { ...record, ok: true, canonicalSmiles };
+        } catch (error) {
+          return { ...record, ok: false, error: toMoleculeErrorInfo(error) };
+        }
+      });
+      return { ok: true, format: file.format, columns: file.columns, moleculeColumn: file.moleculeColumn, records };
     },
   };
 }

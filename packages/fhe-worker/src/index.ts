@@ -1,3 +1,3 @@
 export * from './client.ts';
 export * from './select.ts';
-export type { FheApi } from './worker.ts';
+export { createFheApi, type FheApi } from './worker.ts';

@@ -1,27 +1,20 @@
-// The one owner of the featurizer worker (squoosh's bridge pattern): starts it lazily, restarts it after a crash,
-// and is the only place that calls `new Worker`. Stores call this; components never talk to workers.
-import { wrap, type Remote } from 'comlink';
+// The one owner of the featurizer worker. Stores call this; components never talk to workers.
+import type { FeaturizerSpec } from '@chemveil/core';
+import type { FeaturizeResult, InspectResult, ReadFileResult } from '@chemveil/featurizer';
 import type { FeaturizerWorkerApi } from './featurizer.worker.ts';
+import { WorkerBridge } from './worker-bridge.ts';
 
-let worker: Worker | undefined;
-let remote: Remote<FeaturizerWorkerApi> | undefined;
-
-function start(): Remote<FeaturizerWorkerApi> {
-  if (!remote) {
-    worker = new Worker(new URL('./featurizer.worker.ts', import.meta.url), { type: 'module', name: 'featurizer' });
-    worker.addEventListener('error', restart);
-    remote = wrap<FeaturizerWorkerApi>(worker);
-  }
-  return remote;
-}
-
-/** Drops a crashed or stuck worker; the next call starts a fresh one. */
-export function restart(): void {
-  worker?.terminate();
-  worker = undefined;
-  remote = undefined;
-}
+const bridge = new WorkerBridge<FeaturizerWorkerApi>(
+  () => new Worker(new URL('./featurizer.worker.ts', import.meta.url), { type: 'module', name: 'featurizer' }),
+  'chemistry engine',
+);
 
 export const featurizerBridge = {
-  inspect: (input: string, depiction?: { width: number; height: number }) => start().inspect(input, depiction),
+  inspect: (input: string, depiction?: { width: number; height: number }) =>
+    bridge.call<InspectResult>((api) => api.inspect(input, depiction)),
+  featurize: (inputs: string[], spec: FeaturizerSpec, signal?: AbortSignal) =>
+    bridge.call<FeaturizeResult[]>((api) => api.featurize(inputs, spec), signal),
+  readMoleculeFile: (text: string, fileName: string, signal?: AbortSignal) =>
+    bridge.call<ReadFileResult>((api) => api.readMoleculeFile(text, fileName), signal),
+  restart: () => bridge.restart(),
 };

@@ -1,0 +1,147 @@
+// Encrypted inference as the web app runs it: features from the featurizer worker, keys and ciphertexts from the
+// FHE worker, the wire protocol (@chemveil/core's ChemVeilHttpClient) to the server. Only public keys and
+// ciphertexts are ever handed to fetch; every request is reported to `onRequest` for the privacy panel.
+import {
+  ChemVeilHttpClient,
+  NetworkError,
+  ProtocolError,
+  applyOutputHead,
+  type ModelSummary,
+  type Prediction,
+  type RequestEvent,
+} from '@chemveil/core';
+import { fheBridge, keyIdFor, type FheStep, type WorkerFheClient } from './fhe-bridge.ts';
+import { WorkerCrashedError } from './worker-bridge.ts';
+
+export type { FheStep };
+
+/** Failures a chemist can act on, each with a message in their words. */
+export type InferenceProblem =
+  'unreachable' | 'model-changed' | 'model-gone' | 'busy' | 'starting' | 'engine-crashed' | 'rejected' | 'cancelled';
+
+export class InferenceError extends Error {
+  override name = 'InferenceError';
+  constructor(
+    readonly problem: InferenceProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Errors that mean "your copy of the model is not the server's any more": fetch it again, new keys, retry. */
+const MODEL_CHANGED_CODES = new Set(['WRONG_PARAMETERS', 'INVALID_EVALUATION_KEYS', 'MALFORMED_KEYS', 'WRONG_LEVEL']);
+
+export function explainError(error: unknown, serverUrl: string): InferenceError {
+  if (error instanceof InferenceError) return error;
+  if (error instanceof DOMException && error.name === 'AbortError')
+    return new InferenceError('cancelled', 'Cancelled.');
+  if (error instanceof NetworkError)
+    return new InferenceError(
+      'unreachable',
+      `Cannot reach the ChemVeil server at ${serverUrl}. Check that it is running (and the address in Settings), then try again. Nothing was lost: your molecule never left this browser.`,
+    );
+  if (error instanceof WorkerCrashedError)
+    return new InferenceError('engine-crashed', `${error.message} It has been restarted; please try again.`);
+  if (error instanceof ProtocolError) {
+    if (error.code === 'MODEL_NOT_FOUND')
+      return new InferenceError('model-gone', 'The server no longer offers this model. Pick another one.');
+    if (error.code === 'OVER_CAPACITY')
+      return new InferenceError('busy', 'The server is busy with other predictions. Try again in a minute.');
+    if (error.code === 'NOT_READY' || error.code === 'SHUTTING_DOWN')
+      return new InferenceError('starting', 'The server is starting up or restarting. Try again in a few seconds.');
+    if (MODEL_CHANGED_CODES.has(error.code))
+      return new InferenceError('model-changed', 'The model changed on the server while you were working.');
+    return new InferenceError('rejected', `The server refused the request (${error.code}): ${error.message}`);
+  }
+  return new InferenceError('rejected', error instanceof Error ? error.message : String(error));
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+  onStep?: (step: FheStep) => void;
+  onProgress?: (done: number) => void;
+  /** Called when the model had to be fetched again (a new version or plan on the server). */
+  onModelChanged?: (model: ModelSummary) => void;
+}
+
+export interface QueryResult {
+  model: ModelSummary;
+  predictions: Prediction[];
+  fingerprint: string;
+}
+
+export class EncryptedInference {
+  readonly http: ChemVeilHttpClient;
+
+  constructor(
+    readonly serverUrl: string,
+    onRequest: (event: RequestEvent) => void,
+  ) {
+    this.http = new ChemVeilHttpClient(serverUrl, { onRequest });
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelSummary[]> {
+    try {
+      return await this.http.listModels(signal);
+    } catch (error) {
+      throw explainError(error, this.serverUrl);
+    }
+  }
+
+  /** Generates (or reuses) this session's keys for the model; resolves with the public-key fingerprint. */
+  async prepareKeys(model: ModelSummary, signal?: AbortSignal): Promise<WorkerFheClient> {
+    try {
+      return await fheBridge.clientFor(model, signal);
+    } catch (error) {
+      throw explainError(error, this.serverUrl);
+    }
+  }
+
+  hasKeysFor(model: ModelSummary): boolean {
+    return fheBridge.hasKeysFor(model);
+  }
+
+  /**
+   * Encrypted predictions for any number of feature vectors. Recovers without bothering the chemist from: an
+   * expired or forgotten session (the protocol client re-creates it), a crashed FHE worker (new worker, new keys,
+   * one retry), and a model that changed on the server (fetched again, new keys, one retry).
+   */
+  async predict(model: ModelSummary, features: ArrayLike<number>[], options: QueryOptions = {}): Promise<QueryResult> {
+    let current = model;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const client = await fheBridge.clientFor(current, options.signal);
+        const listener = options.onStep;
+        if (listener) client.listeners.add(listener);
+        try {
+          const raw = await this.http.infer(current, client, features, {
+            signal: options.signal,
+            concurrency: features.length > current.plan.moleculesPerCiphertext ? 2 : 1,
+            onProgress: options.onProgress,
+          });
+          return {
+            model: current,
+            predictions: raw.map((r) => applyOutputHead(current.head, r)),
+            fingerprint: client.fingerprint,
+          };
+        } finally {
+          if (listener) client.listeners.delete(listener);
+        }
+      } catch (error) {
+        if (options.signal?.aborted) throw new InferenceError('cancelled', 'Cancelled.');
+        const problem = explainError(error, this.serverUrl);
+        if (attempt >= 1 || (problem.problem !== 'engine-crashed' && problem.problem !== 'model-changed'))
+          throw problem;
+        if (problem.problem === 'model-changed') {
+          const fresh = await this.http.getModel(current.id, options.signal).catch((e: unknown) => {
+            throw explainError(e, this.serverUrl);
+          });
+          if (keyIdFor(fresh) === keyIdFor(current)) throw problem;
+          current = fresh;
+          options.onModelChanged?.(fresh);
+        }
+      }
+    }
+  }
+}
