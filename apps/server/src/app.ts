@@ -6,6 +6,7 @@ import { registerCors } from './cors.ts';
 import { readConfig, type ServerConfig } from './env.ts';
 import { registerErrorHandler } from './errors.ts';
 import { EvaluationPool } from './evaluation/pool.ts';
+import { ClientRateLimiter } from './limits/client-limits.ts';
 import { loadModels } from './models/registry.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
@@ -38,23 +39,32 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     pluginTimeout: 0,
+    // Long path parameters reach our schemas (a clean 400) instead of the router's own 414 body.
+    routerOptions: { maxParamLength: 8192 },
   });
   const pool = new EvaluationPool(config.workers, config.maxQueuedCiphertexts, (m) => app.log.warn(m));
   const sessions = new SessionStore({
     ttlSeconds: config.sessionTtlSeconds,
     maxBytes: config.maxSessionBytes,
     maxSessions: config.maxSessions,
+    sessionsPerClient: config.sessionsPerClient,
     workers: config.workers,
     onDispose: (session) => pool.dropSession(session.id),
   });
-  const state = createState(config, pool, sessions);
+  const rateLimiter = new ClientRateLimiter({
+    requestsPerMinute: config.requestsPerMinute,
+    burst: Math.max(10, Math.ceil(config.requestsPerMinute / 4)),
+  });
+  const state = createState(config, pool, sessions, rateLimiter);
   app.decorate('chemveil', state);
 
   registerErrorHandler(app);
   registerCors(app, config.corsOrigins);
   app.addContentTypeParser(OCTET_STREAM, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', async (request) => {
     if (state.status === 'shutting-down') throw new ProtocolError('SHUTTING_DOWN', 'the server is shutting down');
+    // The API is rate limited per client address before any body is read; health checks and the web app are not.
+    if (request.url.startsWith('/v1/')) rateLimiter.take(request.ip);
   });
   app.addHook('preClose', async () => {
     state.status = 'shutting-down';
@@ -70,6 +80,14 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     workers: pool.size,
     sessions: sessions.size,
   }));
+
+  if (config.diagnostics) {
+    // Opt-in (CHEMVEIL_DIAGNOSTICS=1), for the load test: memory only, nothing about sessions' contents.
+    app.get('/diagnostics/memory', async () => {
+      const { rss, heapUsed } = process.memoryUsage();
+      return { rss, heapUsed, sessions: sessions.size, sessionBytes: sessions.bytes, workers: await pool.stats() };
+    });
+  }
 
   // Routes whose body limits depend on the models are registered once the models are loaded.
   app.register(async (api) => {

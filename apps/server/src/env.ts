@@ -20,6 +20,11 @@ export interface ServerConfig {
   maxQueuedCiphertexts: number;
   /** Origins allowed to call the API from a browser: 'loopback' (default), '*', or a list. */
   corsOrigins: 'loopback' | '*' | string[];
+  /** Abuse limits per client address: sessions open at once, and API requests per minute (burst: a quarter). */
+  sessionsPerClient: number;
+  requestsPerMinute: number;
+  /** Serve GET /diagnostics/memory (process and SEAL heaps) for load tests; off by default. */
+  diagnostics: boolean;
   /** Where chosen plans are cached by bundle hash ('' disables the cache). */
   planCacheDir: string | undefined;
 }
@@ -70,6 +75,9 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Ser
     maxCiphertextsPerRequest: integer('CHEMVEIL_MAX_CIPHERTEXTS', env.CHEMVEIL_MAX_CIPHERTEXTS ?? '32', 1, 1024),
     maxQueuedCiphertexts: integer('CHEMVEIL_MAX_QUEUED', env.CHEMVEIL_MAX_QUEUED ?? '256', 1, 1e6),
     corsOrigins: corsOrigins(flags.cors ?? env.CHEMVEIL_CORS_ORIGINS ?? 'loopback'),
+    sessionsPerClient: integer('CHEMVEIL_SESSIONS_PER_CLIENT', env.CHEMVEIL_SESSIONS_PER_CLIENT ?? '64', 1, 1e6),
+    diagnostics: env.CHEMVEIL_DIAGNOSTICS === '1',
+    requestsPerMinute: integer('CHEMVEIL_REQUESTS_PER_MINUTE', env.CHEMVEIL_REQUESTS_PER_MINUTE ?? '6000', 1, 1e9),
     planCacheDir: cache === '' ? undefined : cache,
   };
 }

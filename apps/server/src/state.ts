@@ -2,6 +2,7 @@ import { ProtocolError } from '@chemveil/core';
 import type { ServerConfig } from './env.ts';
 import type { EvaluationPool } from './evaluation/pool.ts';
 import type { LoadedModel } from './models/registry.ts';
+import type { ClientRateLimiter } from './limits/client-limits.ts';
 import type { SessionStore } from './sessions/store.ts';
 
 /** Everything the routes share: built in createApp, filled when the models are loaded. */
@@ -10,16 +11,23 @@ export interface ServerState {
   models: Map<string, LoadedModel>;
   pool: EvaluationPool;
   sessions: SessionStore;
+  rateLimiter: ClientRateLimiter;
   status: 'starting' | 'ok' | 'shutting-down';
   model(id: string): LoadedModel;
 }
 
-export function createState(config: ServerConfig, pool: EvaluationPool, sessions: SessionStore): ServerState {
+export function createState(
+  config: ServerConfig,
+  pool: EvaluationPool,
+  sessions: SessionStore,
+  rateLimiter: ClientRateLimiter,
+): ServerState {
   const state: ServerState = {
     config,
     models: new Map(),
     pool,
     sessions,
+    rateLimiter,
     status: 'starting',
     model(id) {
       const model = state.models.get(id);

@@ -26,9 +26,16 @@ export function predictionColumns(head: OutputHead): string[] {
   return ['prediction', 'probability', 'class'];
 }
 
-const number = (x: number): string => String(Number(x.toFixed(6)));
+/**
+ * Decimals written for plaintext predictions. Decrypted (encrypted-path) predictions are written with
+ * DECRYPTED_DECIMALS: CKKS decryptions carry noise that can reveal key material (Li–Micciancio), so values that
+ * leave the client are rounded well above the noise (~1e-5) while staying within the 1e-3 accuracy promise.
+ */
+export const PLAINTEXT_DECIMALS = 6;
+export const DECRYPTED_DECIMALS = 4;
 
-export function predictionCells(head: OutputHead, raw: Float64Array): string[] {
+export function predictionCells(head: OutputHead, raw: Float64Array, decimals = PLAINTEXT_DECIMALS): string[] {
+  const number = (x: number): string => String(Number(x.toFixed(decimals)));
   const prediction = applyOutputHead(head, raw);
   if (prediction.kind === 'regression') return prediction.values.map((v) => number(v.value));
   if (prediction.kind === 'binary') {
@@ -43,14 +50,19 @@ export function predictionCells(head: OutputHead, raw: Float64Array): string[] {
 }
 
 /** The input columns, then the prediction columns, then `error` ("CODE: message"); one row per input record. */
-export function predictionCsv(file: MoleculeFile, head: OutputHead, outcomes: RowOutcome[]): string {
+export function predictionCsv(
+  file: MoleculeFile,
+  head: OutputHead,
+  outcomes: RowOutcome[],
+  decimals = PLAINTEXT_DECIMALS,
+): string {
   const columns = predictionColumns(head);
   // An input column that clashes with ours keeps its name; ours win the header only once.
   const header = [...file.columns, ...columns, 'error'];
   const rows = file.records.map((record, i) => {
     const inputs = file.columns.map((c) => record.fields[c] ?? '');
     const outcome = outcomes[i]!;
-    if ('raw' in outcome) return [...inputs, ...predictionCells(head, outcome.raw), ''];
+    if ('raw' in outcome) return [...inputs, ...predictionCells(head, outcome.raw, decimals), ''];
     return [...inputs, ...columns.map(() => ''), `${outcome.error.code}: ${outcome.error.message}`];
   });
   return toCsv(header, rows);

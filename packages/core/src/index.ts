@@ -17,6 +17,7 @@ export * from './he/errors.ts';
 export * from './he/lifetime.ts';
 export * from './he/context.ts';
 export * from './he/engine.ts';
+export * from './he/blinding.ts';
 export * from './bundle/random.ts';
 export * from './he/blob.ts';
 export * from './wire/frames.ts';

@@ -27,7 +27,7 @@ describe('protocol helpers', () => {
     expect(limits.minEvaluationKeyBytes).toBeLessThan(plan.estimates.evaluationKeyBytes);
     expect(limits.maxEvaluationKeyBytes).toBeGreaterThan(plan.estimates.evaluationKeyBytes * 1.3);
     expect(limits.maxCiphertextBytes).toBe(3 * 8192 * 2 * 8 + 4096);
-    expect(limits.maxRequestBytes).toBe(16 + 4 * 8 + 8 * (2 * 8192 * 2 * 8 + 4096));
+    expect(limits.maxRequestBytes).toBe(16 + 4 * 8 + 8 * (2 * 8192 * 2 * 8 + 4096) + 4);
   });
 });
 

@@ -149,6 +149,17 @@ export class FheClient {
     );
   }
 
+  /**
+   * What this client sees when it decrypts partition k's results: per molecule, the logical vector of the output
+   * layout. For an intermediate partition of a blinded plan that is z + r (the server's mask), not the hidden
+   * activation z. For tests and for showing what the client learns; `refresh` uses the same decryption.
+   */
+  decryptPartition(partition: number, results: Uint8Array[], molecules: number): Float64Array[] {
+    const plan = this.plan.partitions[partition];
+    if (!plan) throw new RangeError(`no partition ${partition}`);
+    return this.decryptVectors(results, plan.output.layout, molecules);
+  }
+
   /** Raw network outputs per molecule from the last partition's results. */
   decryptOutputs(results: Uint8Array[], molecules: number): Float64Array[] {
     const vectors = this.decryptVectors(results, this.plan.output.layout, molecules);

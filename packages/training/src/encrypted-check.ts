@@ -1,4 +1,4 @@
-import { ModelEngine, type EvaluationPlan, type ModelBundle } from '@chemveil/core';
+import { blindedTransport, ModelEngine, type EvaluationPlan, type ModelBundle } from '@chemveil/core';
 import { FheClient, selectPlan } from '@chemveil/fhe-worker';
 
 export interface EncryptedCheck {
@@ -27,9 +27,11 @@ export async function encryptedPredictions(
   const session = engine.openSession(keys.galoisKeys);
   let serverMs = 0;
   try {
+    // Masks on, as the server runs it (blinded refresh).
+    const transport = blindedTransport(session, plan, inputs.length);
     const outputs = await client.infer(inputs, async (k, ciphertexts) => {
       const started = performance.now();
-      const result = session.evaluatePartition(k, ciphertexts);
+      const result = await transport(k, ciphertexts);
       serverMs += performance.now() - started;
       return result;
     });

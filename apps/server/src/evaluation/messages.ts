@@ -1,4 +1,4 @@
-import type { EvaluationPlan } from '@chemveil/core';
+import type { CiphertextBlinding, EvaluationPlan } from '@chemveil/core';
 import type { ErrorCode } from '@chemveil/core';
 
 /** Main thread → evaluation worker. Binary moves as transferred buffers, never as JSON. */
@@ -15,8 +15,17 @@ export type WorkerRequest =
       ciphertexts: Uint8Array[];
       /** Sent when this worker has not loaded the session's keys yet (the client's original seeded bytes). */
       keys?: Uint8Array;
+      /** Blinded refresh, one per ciphertext: the mask to add to its result and the previous one to remove. */
+      blinding?: CiphertextBlinding[];
     }
-  | { type: 'drop-session'; id: number; sessionId: string };
+  | { type: 'drop-session'; id: number; sessionId: string }
+  /** Memory facts for diagnostics and the load test: SEAL's WASM heap never shrinks, so growth means a leak. */
+  | { type: 'stats'; id: number };
+
+export interface WorkerStats {
+  sealHeapBytes: number;
+  sessions: number;
+}
 
 export interface PlanResult {
   plan: EvaluationPlan;

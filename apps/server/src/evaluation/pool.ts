@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ProtocolError } from '@chemveil/core';
-import type { EvaluationPlan } from '@chemveil/core';
-import type { PlanResult, WorkerReply, WorkerRequest } from './messages.ts';
+import type { CiphertextBlinding, EvaluationPlan } from '@chemveil/core';
+import type { PlanResult, WorkerReply, WorkerRequest, WorkerStats } from './messages.ts';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -12,7 +12,24 @@ interface Task {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onDone?: (worker: PoolWorker) => void;
+  /** Times this task was handed back to the queue because its worker died under it. */
+  retries?: number;
 }
+
+/**
+ * The worker died under a task (a restart), or its WASM instance broke (an abort, a wild memory access: after that
+ * every call fails). The task may go to a fresh worker once; if it breaks that one too, it was the input's fault
+ * and its own error (`inputError`, e.g. MALFORMED_KEYS) is the answer.
+ */
+class WorkerLostError extends ProtocolError {
+  constructor(readonly inputError?: ProtocolError) {
+    super('INTERNAL', 'the evaluation worker stopped');
+  }
+}
+
+/** Messages of a SEAL WASM instance that can no longer be trusted. */
+const BROKEN_INSTANCE =
+  /Aborted\(|memory access out of bounds|pool is uninitialized|unreachable|RuntimeError|out of memory/i;
 
 interface PoolWorker {
   index: number;
@@ -52,6 +69,8 @@ export class EvaluationPool {
     readonly size: number,
     private readonly maxQueuedCiphertexts: number,
     private readonly log: (message: string) => void = () => {},
+    /** Deadline for a task that evaluates nothing (opening a session); ciphertexts add to it. */
+    readonly taskTimeoutBaseMs = 20_000,
   ) {
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn(i));
   }
@@ -85,8 +104,18 @@ export class EvaluationPool {
     const pending = this.#pending.get(reply.id);
     this.#pending.delete(reply.id);
     if (!pending) return;
-    if (reply.ok) pending.resolve(reply.value);
-    else pending.reject(new ProtocolError(reply.error.code, reply.error.message));
+    if (reply.ok) return pending.resolve(reply.value);
+    if (!BROKEN_INSTANCE.test(reply.error.message)) return pending.reject(new ProtocolError(reply.error.code, reply.error.message)); // prettier-ignore
+    // The WASM instance is broken for good while the thread lives on: swap in a fresh worker now (before anything
+    // else is dispatched to it), end the old one, and let the task try once more on a healthy instance.
+    const code = reply.error.code === 'INTERNAL' ? 'MALFORMED_CIPHERTEXT' : reply.error.code;
+    const what = reply.error.message.split(':')[0];
+    pending.reject(new WorkerLostError(new ProtocolError(code, `${what}: SEAL could not process these bytes`)));
+    if (this.#workers[worker.index] === worker) {
+      this.log(`evaluation worker ${worker.index}: SEAL instance broken; replacing the worker`);
+      this.#replace(worker);
+      void worker.thread.terminate();
+    }
   }
 
   #onExit(worker: PoolWorker, code: number): void {
@@ -96,10 +125,13 @@ export class EvaluationPool {
     for (const [id, pending] of this.#pending) {
       if (pending.worker !== worker) continue;
       this.#pending.delete(id);
-      pending.reject(new ProtocolError('INTERNAL', 'the evaluation worker stopped'));
+      pending.reject(new WorkerLostError());
     }
-    const replacement = this.#spawn(worker.index);
-    this.#workers[worker.index] = replacement;
+    if (this.#workers[worker.index] === worker) this.#replace(worker);
+  }
+
+  #replace(worker: PoolWorker): void {
+    this.#workers[worker.index] = this.#spawn(worker.index);
     this.#dispatch();
   }
 
@@ -123,8 +155,16 @@ export class EvaluationPool {
     });
   }
 
-  /** Evaluates partition k on every ciphertext, split across the workers; results in input order. */
-  async evaluate(session: PoolSession, partition: number, ciphertexts: Uint8Array[]): Promise<Uint8Array[]> {
+  /**
+   * Evaluates partition k on every ciphertext, split across the workers; results in input order. `blinding` (one
+   * per ciphertext) travels with its ciphertext as copied Float64Arrays: the caller keeps the masks.
+   */
+  async evaluate(
+    session: PoolSession,
+    partition: number,
+    ciphertexts: Uint8Array[],
+    blinding?: CiphertextBlinding[],
+  ): Promise<Uint8Array[]> {
     if (this.#queuedCiphertexts + ciphertexts.length > this.maxQueuedCiphertexts) {
       const seconds = Math.ceil((this.#queuedCiphertexts * this.#msPerCiphertext) / this.size / 1000);
       throw new ProtocolError('OVER_CAPACITY', `the server has ${this.#queuedCiphertexts} ciphertexts waiting; retry in ${seconds} s`, { retryAfterSeconds: Math.max(1, seconds) }); // prettier-ignore
@@ -135,21 +175,28 @@ export class EvaluationPool {
     for (let start = 0; start < ciphertexts.length; start += per) {
       // Own copies, transferred: a view into the request body would clone the whole body per worker.
       const slice = ciphertexts.slice(start, start + per).map((c) => new Uint8Array(c));
-      parts.push(this.#evaluateChunk(session, partition, slice));
+      parts.push(this.#evaluateChunk(session, partition, slice, blinding?.slice(start, start + per)));
     }
     return (await Promise.all(parts)).flat();
   }
 
-  #evaluateChunk(session: PoolSession, partition: number, ciphertexts: Uint8Array[]): Promise<Uint8Array[]> {
+  #evaluateChunk(
+    session: PoolSession,
+    partition: number,
+    ciphertexts: Uint8Array[],
+    blinding?: CiphertextBlinding[],
+  ): Promise<Uint8Array[]> {
     const started = performance.now();
     return this.#enqueue({
       weight: ciphertexts.length,
       build: (worker) => {
         if (session.closed) throw new ProtocolError('SESSION_EXPIRED', 'the session expired while queued');
         const keys = worker.sessions.has(session.id) ? undefined : session.keys;
+        // Copies are transferred, the originals kept: a task whose worker dies is sent again to another one.
+        const copies = ciphertexts.map((c) => c.slice());
         return {
-          request: { type: 'evaluate', sessionId: session.id, modelId: session.modelId, partition, ciphertexts, keys },
-          transfer: ciphertexts.map((c) => c.buffer as ArrayBuffer),
+          request: { type: 'evaluate', sessionId: session.id, modelId: session.modelId, partition, ciphertexts: copies, keys, blinding }, // prettier-ignore
+          transfer: copies.map((c) => c.buffer as ArrayBuffer),
         };
       },
       onDone: (worker) => {
@@ -192,18 +239,60 @@ export class EvaluationPool {
       }
       const id = this.#nextId;
       worker.busy = { id, task };
+      // A task that never finishes (SEAL stuck on crafted bytes) would hold the worker forever: past a generous
+      // deadline the worker is replaced and the task retried once, then refused as the input's fault. Planning
+      // (the owner's own models, at startup) has no deadline.
+      const deadline =
+        built.request.type === 'plan'
+          ? undefined
+          : setTimeout(() => {
+              if (worker.busy?.id !== id || this.#workers[worker.index] !== worker) return;
+              this.log(`evaluation worker ${worker.index}: task ${id} exceeded ${this.#taskTimeoutMs(task)} ms; replacing the worker`); // prettier-ignore
+              const pending = this.#pending.get(id);
+              this.#pending.delete(id);
+              pending?.reject(new WorkerLostError(new ProtocolError('MALFORMED_CIPHERTEXT', 'the evaluation did not finish in time: the input was refused'))); // prettier-ignore
+              this.#replace(worker);
+              void worker.thread.terminate();
+            }, this.#taskTimeoutMs(task));
       this.#post(worker, built.request, built.transfer).then(
         (value) => {
           task.onDone?.(worker);
           task.resolve(value);
         },
-        (error: Error) => task.reject(error),
+        (error: Error) => {
+          // Evaluation is pure: a task whose worker died is queued again once, at the front; the replacement
+          // worker loads the session's keys from their original bytes.
+          if (error instanceof WorkerLostError && (task.retries ?? 0) < 1 && !this.#closed) {
+            task.retries = (task.retries ?? 0) + 1;
+            this.#queue.unshift(task);
+            this.#queuedCiphertexts += task.weight;
+          } else task.reject(error instanceof WorkerLostError && error.inputError ? error.inputError : error);
+        },
       ).finally(() => {
+        clearTimeout(deadline);
         this.#queuedCiphertexts -= task.weight;
         if (worker.busy?.id === id) worker.busy = undefined;
         this.#dispatch();
       }); // prettier-ignore
     }
+  }
+
+  /** 20 s plus 5 s per ciphertext: an order of magnitude above a loaded machine's ~0.4 s per ciphertext. */
+  #taskTimeoutMs(task: Task): number {
+    return this.taskTimeoutBaseMs + 5_000 * task.weight;
+  }
+
+  /** Each worker's SEAL heap and loaded sessions. */
+  async stats(): Promise<WorkerStats[]> {
+    return Promise.all(this.#workers.map((worker) => this.#post(worker, { type: 'stats' }) as Promise<WorkerStats>));
+  }
+
+  /**
+   * Stops a worker thread (fault tests; or to give its WASM heap back to the system, which a WASM memory never
+   * does by itself). Its in-flight task is retried elsewhere, and a fresh worker with every model takes its place.
+   */
+  async restartWorker(index: number): Promise<void> {
+    await this.#workers[index]?.thread.terminate();
   }
 
   async close(): Promise<void> {

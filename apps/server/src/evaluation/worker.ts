@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import {
+  sealHeapBytes,
   InvalidEvaluationKeysError,
   ModelEngine,
   parseBundle,
@@ -8,8 +9,8 @@ import {
   sealCall,
   sealErrorMessage,
 } from '@chemveil/core';
-import type { EvaluationSession } from '@chemveil/core';
-import type { PlanResult, WorkerReply, WorkerRequest } from './messages.ts';
+import type { CiphertextBlinding, EvaluationSession } from '@chemveil/core';
+import type { PlanResult, WorkerReply, WorkerRequest, WorkerStats } from './messages.ts';
 
 // One SEAL instance per thread: every model's weights encoded once here, and the sessions this worker has served.
 const engines = new Map<string, ModelEngine>();
@@ -52,6 +53,7 @@ function evaluateOne(
   partition: number,
   bytes: Uint8Array,
   index: number,
+  blinding?: CiphertextBlinding,
 ) {
   const { seal, context, dataPrimes } = engine.ckks;
   const problem = sealBlobProblem(bytes);
@@ -79,7 +81,17 @@ function evaluateOne(
         `ciphertext ${index}: partition ${partition} takes fresh size-2 top-level ciphertexts at scale 2^${scaleBits} ` +
           `(got size ${input.size}, ${input.coeffModulusSize} primes, scale 2^${Math.log2(input.scale).toFixed(2)})`,
       );
-    const result = session.evaluateCiphertext(partition, input);
+    // Not encrypted at all (c1 = 0, e.g. zeros): refused, never computed on.
+    if (input.isTransparent) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${index} is transparent (not encrypted)`); // prettier-ignore
+    let result;
+    try {
+      result = session.evaluateCiphertext(partition, input, blinding);
+    } catch (error) {
+      // A crafted ciphertext that loads but cancels out under the model's operations (SEAL refuses transparent
+      // results) is the client's fault, not ours.
+      if (/transparent/.test(String((error as Error).message))) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${index}: its evaluation cancels out (crafted input)`); // prettier-ignore
+      throw error;
+    }
     try {
       return sealCall('save result', () => result.saveArray(seal.ComprModeType.zstd));
     } finally {
@@ -132,7 +144,7 @@ async function handle(request: WorkerRequest): Promise<{ value?: unknown; transf
         ? openSession(request.sessionId, request.modelId, request.keys)
         : sessions.get(request.sessionId)?.session;
       if (!session) throw new ProtocolError('SESSION_EXPIRED', 'this worker no longer holds the session');
-      const results = request.ciphertexts.map((bytes, i) => owned(evaluateOne(engine, session, request.partition, bytes, i))); // prettier-ignore
+      const results = request.ciphertexts.map((bytes, i) => owned(evaluateOne(engine, session, request.partition, bytes, i, request.blinding?.[i]))); // prettier-ignore
       return { value: results, transfer: results.map((r) => r.buffer as ArrayBuffer) };
     }
     case 'drop-session': {
@@ -140,6 +152,8 @@ async function handle(request: WorkerRequest): Promise<{ value?: unknown; transf
       sessions.delete(request.sessionId);
       return {};
     }
+    case 'stats':
+      return { value: { sealHeapBytes: sealHeapBytes() ?? 0, sessions: sessions.size } satisfies WorkerStats };
   }
 }
 

@@ -42,7 +42,15 @@ const planCacheKey = (bytes: Uint8Array): string =>
   `${createHash('sha256').update(bytes).digest('hex')}-plan${PLAN_VERSION}-seal${NODE_SEAL_VERSION}-samples${SAMPLE_MOLECULES_VERSION}`; // prettier-ignore
 
 async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptions): Promise<CachedPlan> {
-  const file = options.planCacheDir && join(options.planCacheDir, `${planCacheKey(bytes)}.json`);
+  const key = planCacheKey(bytes);
+  // Plans shipped beside the bundles (models/plans/, made by this same code) make a fresh server start at once;
+  // the key pins bundle, planner, SEAL and samples, so a stale one is never used.
+  const shipped = await readFile(join(options.modelsDir, 'plans', `${key}.json`), 'utf8').then(
+    (text) => JSON.parse(text) as CachedPlan,
+    () => undefined,
+  );
+  if (shipped?.plan?.planVersion === PLAN_VERSION) return shipped;
+  const file = options.planCacheDir && join(options.planCacheDir, `${key}.json`);
   if (file) {
     const cached = await readFile(file, 'utf8').then(
       (text) => JSON.parse(text) as CachedPlan,
@@ -54,7 +62,8 @@ async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptio
   const { plan, maxAbsError, samples } = await options.pool.plan(bytes, [...SAMPLE_MOLECULES]);
   options.log.info(
     `planned ${name}: N=${plan.parameters.polyModulusDegree} [${plan.parameters.coeffModulusBits}], ` +
-      `${plan.partitions.length} partitions, max error ${maxAbsError.toExponential(1)} on ${samples} molecules ` +
+      `${plan.partitions.length} partitions, max error ${maxAbsError.toExponential(1)} on ${samples} molecules, ` +
+      `${plan.blinding ? `intermediates blinded with ${plan.blinding.maskBits}-bit masks` : 'intermediates NOT blinded (no mask keeps the error target)'} ` + // prettier-ignore
       `(${Math.round(performance.now() - started)} ms)`,
   );
   if (file) {

@@ -1,8 +1,10 @@
 import {
   decodeFrame,
+  drawPartitionMasks,
   encodeFrame,
   InvalidFrameError,
   modelParamsSchema,
+  moleculesInCiphertext,
   partitionHeadersSchema,
   partitionParamsSchema,
   ProtocolError,
@@ -77,7 +79,7 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
       const problem = sealBlobProblem(galoisKeys);
       if (problem) throw new ProtocolError('MALFORMED_KEYS', `Galois keys: ${problem}`);
       // Kept as the client's original seeded bytes: workers load them on first use, and re-saving loses the seeds.
-      const session = state.sessions.create(model, new Uint8Array(galoisKeys));
+      const session = state.sessions.create(model, new Uint8Array(galoisKeys), request.ip);
       try {
         await state.pool.openSession(session);
       } catch (error) {
@@ -155,7 +157,12 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
       session.activeRequests++;
       let results: Uint8Array[];
       try {
-        results = await state.pool.evaluate(session, k, frame.blobs);
+        // Blinded refresh: fresh masks for this partition's results (none for the final one), and the previous
+        // partition's masks to remove from the refreshed inputs. Kept only once the evaluation succeeded.
+        const masks = drawPartitionMasks(plan, k, frame.molecules);
+        const blinding = frame.blobs.map((_, g) => ({ molecules: moleculesInCiphertext(plan, frame.molecules, g), mask: masks?.[g], unmask: query.masks?.[g] })); // prettier-ignore
+        results = await state.pool.evaluate(session, k, frame.blobs, blinding);
+        query.masks = masks;
       } catch (error) {
         // Nothing advanced: the client may retry this partition (e.g. after a 429).
         if (k === 0) session.queries.delete(query.id);

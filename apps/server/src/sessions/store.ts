@@ -5,7 +5,7 @@ import type { LoadedModel } from '../models/registry.ts';
 
 /**
  * Where one query (a batch of ciphertexts travelling through the partitions) stands. Kept per query so partitions
- * must come in order and once each (replays and skips get 409), and so a later blinded refresh can keep its masks
+ * must come in order and once each (replays and skips get 409), and so the blinded refresh can keep its masks
  * here, between partition k's reply and partition k + 1's request.
  */
 export interface QueryState {
@@ -15,11 +15,19 @@ export interface QueryState {
   molecules: number;
   /** A request for this query is being evaluated: a concurrent duplicate is refused. */
   busy: boolean;
+  /**
+   * Blinded refresh: the masks added to the last evaluated partition's results (one Float64Array per ciphertext,
+   * molecules × output length), removed from the next partition's input. At most ciphertexts × slots values; they
+   * go with the query (last partition, eviction of an abandoned query, session expiry or deletion).
+   */
+  masks?: Float64Array[];
   updatedAt: number;
 }
 
 export interface Session extends PoolSession {
   model: LoadedModel;
+  /** Address of the client that opened it (per-client session quota). */
+  client: string;
   createdAt: number;
   expiresAt: number;
   /** Bytes charged against the memory cap: the uploaded keys plus their loaded form in every worker. */
@@ -35,6 +43,8 @@ export interface SessionStoreOptions {
   ttlSeconds: number;
   maxBytes: number;
   maxSessions: number;
+  /** Sessions one client address may hold at once. */
+  sessionsPerClient?: number;
   /** Bytes one session's keys take once loaded in one worker (SEAL expands the seeded upload). */
   workers: number;
   onDispose: (session: Session) => void;
@@ -82,7 +92,12 @@ export class SessionStore {
   }
 
   /** Charges a new session against the caps (evicting idle ones), or refuses with 429. */
-  create(model: LoadedModel, keys: Uint8Array): Session {
+  create(model: LoadedModel, keys: Uint8Array, client = 'local'): Session {
+    const quota = this.options.sessionsPerClient ?? Infinity;
+    let held = 0;
+    for (const session of this.#sessions.values()) if (session.client === client) held++;
+    if (held >= quota)
+      throw new ProtocolError('OVER_CAPACITY', `this client already holds ${held} sessions (the quota); delete one or let it expire`, { retryAfterSeconds: 60 }); // prettier-ignore
     const bytes = keys.length + loadedKeyBytes(model) * this.options.workers;
     if (bytes > this.options.maxBytes)
       throw new ProtocolError('OVER_CAPACITY', `a session of this model needs ${bytes} bytes; the server allows ${this.options.maxBytes}`, { retryAfterSeconds: 60 }); // prettier-ignore
@@ -97,6 +112,7 @@ export class SessionStore {
       id: newToken(),
       modelId: model.id,
       model,
+      client,
       keys,
       closed: false,
       createdAt: now,

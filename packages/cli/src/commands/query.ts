@@ -3,7 +3,7 @@ import { featurizeRecords, loadFeaturizer } from '@chemveil/featurizer/node';
 import { FheClient } from '@chemveil/fhe-worker';
 import { CliError, parseFlags } from '../cli-error.ts';
 import { readMoleculeInput } from '../io.ts';
-import { predictionCsv, writeOutput, type RowOutcome } from '../predictions.ts';
+import { DECRYPTED_DECIMALS, predictionCsv, writeOutput, type RowOutcome } from '../predictions.ts';
 import { ProgressBar } from '../progress.ts';
 import { DEFAULT_SERVER, serverFailure } from './models.ts';
 
@@ -80,7 +80,8 @@ export async function queryCommand(argv: string[]): Promise<number> {
     await http.closeSession(fhe);
     fhe.dispose();
   }
-  await writeOutput(values.output, predictionCsv(file, model.head, outcomes));
+  // Decrypted values leave the process rounded (DECRYPTED_DECIMALS): see predictions.ts.
+  await writeOutput(values.output, predictionCsv(file, model.head, outcomes, DECRYPTED_DECIMALS));
   const seconds = (performance.now() - started) / 1000;
   const predicted = valid.length - refused;
   process.stderr.write(

@@ -8,6 +8,8 @@ import { broadcastPeriod, positionOf } from '../plan/layout.ts';
 import { lowerBundle } from '../plan/lower.ts';
 import type { LinearStage } from '../plan/lower.ts';
 import type { EvaluationPlan, LinearOpPlan } from '../plan/types.ts';
+import { maskSlots, moleculesInCiphertext, unmaskSlots } from './blinding.ts';
+import type { CiphertextBlinding, PartitionBlinding } from './blinding.ts';
 import { sealBlobProblem } from './blob.ts';
 import { createCkksContext, galoisElementForStep } from './context.ts';
 import type { CkksContext } from './context.ts';
@@ -154,10 +156,14 @@ export class EvaluationSession {
     private readonly evaluator: Evaluator,
   ) {}
 
-  /** Runs partition k on serialized ciphertexts (one per B molecules) and returns serialized results. */
-  evaluatePartition(index: number, ciphertexts: Uint8Array[]): Uint8Array[] {
+  /**
+   * Runs partition k on serialized ciphertexts (one per B molecules) and returns serialized results. With
+   * `blinding` (masks from `drawPartitionMasks`, per ciphertext) the result is masked and the input unmasked.
+   */
+  evaluatePartition(index: number, ciphertexts: Uint8Array[], blinding?: PartitionBlinding): Uint8Array[] {
     const { seal, context } = this.engine.ckks;
-    return ciphertexts.map((bytes) =>
+    const plan = this.engine.plan;
+    return ciphertexts.map((bytes, group) =>
       withScope((scope) => {
         const problem = sealBlobProblem(bytes);
         if (problem) throw new InvalidCiphertextError(`ciphertext: ${problem}`);
@@ -167,35 +173,83 @@ export class EvaluationSession {
         } catch (error) {
           throw new InvalidCiphertextError(`ciphertext does not load: ${sealErrorMessage(error)}`);
         }
-        const result = scope.track(this.evaluateCiphertext(index, input));
+        // A transparent ciphertext (c1 = 0, e.g. all zeros) is not encrypted at all: refuse it rather than compute on it.
+        if (input.isTransparent) throw new InvalidCiphertextError('ciphertext is transparent (not encrypted)');
+        const masks = blinding && {
+          molecules: moleculesInCiphertext(plan, blinding.molecules, group),
+          mask: blinding.masks?.[group],
+          unmask: blinding.unmasks?.[group],
+        };
+        const result = scope.track(this.evaluateCiphertext(index, input, masks));
         return sealCall('save result', () => result.saveArray(seal.ComprModeType.zstd));
       }),
     );
   }
 
-  /** Runs partition k on a loaded ciphertext; the caller owns (and deletes) the returned ciphertext. */
-  evaluateCiphertext(index: number, input: CipherText): CipherText {
+  /**
+   * Runs partition k on a loaded ciphertext; the caller owns (and deletes) the returned ciphertext. `blinding`
+   * removes the previous partition's mask from the input and adds this partition's mask to the result (both with
+   * plaintext adds: no level, no key switch).
+   */
+  evaluateCiphertext(index: number, input: CipherText, blinding?: CiphertextBlinding): CipherText {
     const plan = this.engine.plan;
     const partition = plan.partitions[index];
     if (!partition) throw new RangeError(`no partition ${index}`);
     const expectedScale = 2 ** partition.input.scaleBits;
     if (input.size !== 2 || input.coeffModulusSize !== 2 || Math.abs(input.scale / expectedScale - 1) > 1e-9)
       throw new InvalidCiphertextError(`partition ${index} takes fresh top-level ciphertexts at scale 2^${partition.input.scaleBits}`); // prettier-ignore
+    if (blinding && (blinding.molecules < 1 || blinding.molecules > plan.moleculesPerCiphertext))
+      throw new RangeError(`a ciphertext carries 1..${plan.moleculesPerCiphertext} molecules, not ${blinding.molecules}`); // prettier-ignore
+    if (blinding?.unmask && index === 0) throw new RangeError('partition 0 has no previous mask to remove');
+    if (blinding?.mask && !partition.output.maskRange) throw new RangeError(`partition ${index} is not blinded`);
     // The caller keeps `input`; every intermediate ciphertext is ours and is freed as soon as the next one exists.
     let current = input;
     try {
+      if (blinding?.unmask) current = this.addSlots(input, unmaskSlots(plan, index, blinding), -1);
       partition.ops.forEach((op, opIndex) => {
         const next =
           op.kind === 'linear'
             ? this.linear(current, this.engine.encodedLinear(index, opIndex))
-            : sealCall('square', () => this.evaluator.square(current) as CipherText);
+            : this.square(current, op.rescale);
         if (current !== input) current.delete();
         current = next;
       });
+      if (blinding?.mask) {
+        const masked = this.addSlots(current, maskSlots(plan, index, blinding), 1);
+        if (current !== input) current.delete();
+        current = masked;
+      }
       return current === input ? input.clone() : current;
     } catch (error) {
       if (current !== input) current.delete();
       throw error;
+    }
+  }
+
+  /** x², unrelinearized (the client decrypts size 3); rescaled by q1 when the plan squares at the top level. */
+  private square(ct: CipherText, rescale: boolean): CipherText {
+    const result = sealCall('square', () => this.evaluator.square(ct) as CipherText);
+    try {
+      if (rescale) sealCall('rescale', () => this.evaluator.rescaleToNext(result, result));
+    } catch (error) {
+      result.delete();
+      throw error;
+    }
+    return result;
+  }
+
+  /** ct ± slots, the plaintext encoded at exactly ct's scale and level (a new ciphertext; ct is untouched). */
+  private addSlots(ct: CipherText, slots: Float64Array, sign: 1 | -1): CipherText {
+    const { encoder } = this.engine.ckks;
+    const values = sign === 1 ? slots : slots.map((v) => -v);
+    const plain = sealCall('encode mask', () => encoder.encode(values, ct.scale) as PlainText);
+    try {
+      // Two levels only: the top (fresh inputs) and one prime below it (after the rescale).
+      if (ct.coeffModulusSize < this.engine.ckks.dataPrimes.length)
+        sealCall('mask level', () => this.evaluator.plainModSwitchTo(plain, this.engine.ckks.lowerParmsId, plain));
+      return sealCall('add mask', () => this.evaluator.addPlain(ct, plain) as CipherText);
+    } finally {
+      plain.delete();
     }
   }
 

@@ -6,6 +6,7 @@ import { nextPowerOfTwo } from './layout.ts';
 import { assertTc128, keySwitchKeyBytes, PARAMETER_CANDIDATES, primitiveCostMs } from './parameters.ts';
 import { PLAN_VERSION } from './types.ts';
 import type {
+  BlindingSummary,
   CkksParameters,
   ClientAffine,
   EvaluationPlan,
@@ -31,7 +32,34 @@ export interface PlanOptions {
   convolution?: 'auto' | 'im2col' | 'sparse-diagonals';
   /** Fewest scale bits an activation may keep before the square (default 20: ~2^-20 rescale noise). */
   minimumScaleBits?: number;
+  /**
+   * Blinded refresh: mask range of every intermediate result as 2^maskBits × its sampled bound (default
+   * DEFAULT_MASK_BITS; 0 turns blinding off). Each mask bit costs half a scale bit of the activation before a square.
+   */
+  maskBits?: number;
 }
+
+/**
+ * planModel's default mask bits: statistical distance ≤ 2^−12 per hidden value (table in docs/security.md);
+ * `selectPlan` (what the server and training use) measures MASK_BITS_LADDER from 16 bits down instead.
+ */
+export const DEFAULT_MASK_BITS = 12;
+
+/**
+ * Mask settings `selectPlan` tries, strongest first. The last rung, 0, serves a model unblinded when no mask keeps
+ * its measured error within the target (recorded: the plan then has no `blinding`; the server logs it).
+ */
+export const MASK_BITS_LADDER: readonly number[] = [16, 12, 8, 4, 0];
+
+/**
+ * In a square-at-top partition the input gets ⌊S/2⌋ + 3 scale bits and the weights the rest: fresh encryption
+ * noise dominates, so the input takes the larger share (measured with bench/blinding.ts: offsets 2, 4, 5, 6, 8, 12
+ * were worse).
+ */
+const INPUT_SCALE_EXTRA_BITS = 3;
+
+/** Smallest sampled bound a mask range is scaled from (an all-zero activation still gets a real mask). */
+const MINIMUM_MASKED_BOUND = 1e-3;
 
 interface Draft {
   stages: number[];
@@ -106,6 +134,8 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   const samples = (options.samples ?? defaultSamples(bundle.inputLength)).map((s) => Float64Array.from(s));
   const margin = options.boundMargin ?? 4;
   const minimumScaleBits = options.minimumScaleBits ?? 20;
+  const maskBits = options.maskBits ?? DEFAULT_MASK_BITS;
+  if (!Number.isInteger(maskBits) || maskBits < 0 || maskBits > 40) throw new PlanningError(`maskBits ${maskBits} is not an integer in 0..40`); // prettier-ignore
   const outputsPerStage = samples.map((s) => forwardStages(stages, s));
   const stageBound = (i: number): number => (i < 0 ? maxAbs(samples) : maxAbs(outputsPerStage.map((o) => o[i]!)));
   const { drafts, outputAffine } = draftPartitions(stages);
@@ -132,8 +162,24 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   const period = widestPeriod();
 
   const fits = (p: CkksParameters) => p.polyModulusDegree / 2 >= period && p.coeffModulusBits[0]! - 2 - 2 * log2Ceil(margin * Math.max(...stages.map((_, i) => stageBound(i)))) >= 2 * minimumScaleBits; // prettier-ignore
-  const parameters = options.parameters ?? PARAMETER_CANDIDATES.find(fits);
-  if (!parameters) throw new PlanningError(`no tc128 parameter set holds period ${period} with enough precision`);
+  if (!options.parameters) {
+    // The first candidate that holds the period and, with its masks, the scale budget of every partition.
+    let failure: unknown = new PlanningError(`no tc128 parameter set holds period ${period} with enough precision`);
+    // With masks, square-at-top chains first: they keep the most precision per mask bit.
+    const squaresAtTop = (p: CkksParameters) =>
+      maskBits > 0 && p.coeffModulusBits[1]! >= p.coeffModulusBits[0]! ? 0 : 1;
+    const ordered = PARAMETER_CANDIDATES.filter(fits).sort((a, b) => squaresAtTop(a) - squaresAtTop(b));
+    for (const candidate of ordered) {
+      try {
+        return planModel(bundle, { ...options, parameters: candidate });
+      } catch (error) {
+        if (!(error instanceof PlanningError)) throw error;
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+  const parameters = options.parameters;
   assertTc128(parameters);
   if (parameters.coeffModulusBits.length !== 3)
     throw new PlanningError('this planner uses [q0, q1, P] chains (one rescale per partition)');
@@ -141,15 +187,27 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   if (period > slotCount) throw new PlanningError(`period ${period} exceeds ${slotCount} slots`);
   const lanes = slotCount / period;
   const [q0, q1] = parameters.coeffModulusBits as [number, number, number];
+  // Two ways to fit a square in [q0, q1]. A small q1 (e.g. [60, 30, 60]): rescale the linear result by q1, square
+  // at q0 alone; (2^s'·z)² and any mask share q0's 58 bits, so each mask bit costs half a bit of s'. A wide q1
+  // ([60, 60, 60]): square the unrescaled product at q0·q1, add the mask and rescale once after it; the mask then
+  // shares q0 only with y at the reduced scale 2^(2S − q1), where S = s_in + s_w has ~117 − log2(mask) bits.
+  const squareAtTop = q1 >= q0;
   const knownKeys = new Set<number>();
   const cost = primitiveCostMs(parameters);
 
-  const partitions: PartitionPlan[] = drafts.map((draft, index) => {
+  // Each partition gets the requested mask bits if its scales still hold minimumScaleBits, else the most that fit
+  // (recorded in its output; selectPlan refuses a plan whose masks came out weaker than asked).
+  const planPartition = (draft: Draft, index: number, partitionMaskBits: number): PartitionPlan => {
     const layout = inputLayouts[index]!;
     const inputBound = stageBound(draft.stages[0]! - 1);
     const affine = draft.clientAffine;
     const affinedBound = affine ? inputBound * Math.max(...affine.scale.map(Math.abs)) + Math.max(...affine.shift.map(Math.abs)) : inputBound; // prettier-ignore
-    let scaleBits = q1;
+    // Intermediate results are blinded; the final one is the client's prediction. The mask must fit next to the
+    // planned (margin-inflated) bound under q/2: log2(2^L + R) replaces L in every headroom equation below.
+    const outputBound = stageBound(draft.stages[draft.stages.length - 1]!);
+    const maskRange = index < drafts.length - 1 && partitionMaskBits > 0 ? 2 ** partitionMaskBits * Math.max(outputBound, MINIMUM_MASKED_BOUND) : 0; // prettier-ignore
+    const headroomBits = (boundBits: number): number => Math.log2(2 ** boundBits + maskRange);
+    let scaleBits = squareAtTop ? Math.min(q1, 40) : q1;
     const ops: OpPlan[] = [];
     let outputLayout = layout;
     let outputScaleBits = scaleBits;
@@ -161,12 +219,13 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
       const bound = margin * stageBound(stageIndex);
       if (stage.kind === 'square') {
         if (ops.length === 0) {
-          // A lone square at the top level: (2^s·x)² must stay below q0·q1.
-          scaleBits = Math.min(scaleBits, Math.floor((q0 + q1 - 3) / 2 - log2Ceil(margin * affinedBound)));
+          // A lone square at the top level: (2^s·x)² (+ mask) must stay below q0·q1.
+          scaleBits = Math.min(scaleBits, Math.floor((q0 + q1 - 3 - headroomBits(2 * log2Ceil(margin * affinedBound))) / 2)); // prettier-ignore
           outputScaleBits = 2 * scaleBits;
-        } else outputScaleBits *= 2;
+        } else outputScaleBits = squareAtTop ? 2 * outputScaleBits - q1 : 2 * outputScaleBits;
         if (scaleBits < minimumScaleBits) throw new PlanningError(`square input keeps only ${scaleBits} scale bits`);
-        ops.push({ kind: 'square', stage: stageIndex, sourceLayers: stage.sourceLayers, relinearize: false, rescale: false }); // prettier-ignore
+        const rescale = squareAtTop && ops.length > 0;
+        ops.push({ kind: 'square', stage: stageIndex, sourceLayers: stage.sourceLayers, relinearize: false, rescale }); // prettier-ignore
         ciphertextSize = 3;
         return;
       }
@@ -182,12 +241,22 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
       [...schedule.keys, ...foldSteps].forEach((k) => steps.add(k * lanes));
       let weightScaleBits: number;
       if (last) {
-        // Unrescaled result at q0·q1: 2^(s_in + s_w)·|y| < q0·q1 / 2.
-        weightScaleBits = Math.min(45, q0 + q1 - 3 - scaleBits - log2Ceil(bound));
+        // Unrescaled result at q0·q1: 2^(s_in + s_w)·(|y| + mask) < q0·q1 / 2.
+        weightScaleBits = Math.min(45, Math.floor(q0 + q1 - 3 - scaleBits - headroomBits(log2Ceil(bound))));
         outputScaleBits = scaleBits + weightScaleBits;
+      } else if (squareAtTop) {
+        // Squared unrescaled at q0·q1, masked, rescaled by q1: 2^(2S − q1)·(z² + mask) < q0 / 2 with S = s_in + s_w.
+        // S is split so the input's encryption noise and the weights' rounding noise stay about equal.
+        const productBits = Math.floor((q0 + q1 - 3 - headroomBits(2 * log2Ceil(bound))) / 2);
+        scaleBits = Math.min(scaleBits, Math.floor(productBits / 2) + INPUT_SCALE_EXTRA_BITS);
+        weightScaleBits = productBits - scaleBits;
+        outputScaleBits = productBits;
+        if (Math.min(scaleBits, weightScaleBits, 2 * productBits - q1) < minimumScaleBits)
+          throw new PlanningError(`activations of stage ${stageIndex} keep only ${productBits} product scale bits`);
       } else {
-        // Rescaled by q1 then squared at q0 alone: (2^s'·z)² < q0 / 2, so s' = ⌊(q0 − 2)/2 − log2|z|⌋ and s_w = s'.
-        const targetBits = Math.floor((q0 - 2) / 2 - log2Ceil(bound));
+        // Rescaled by q1 then squared at q0 alone: (2^s'·z)² (+ mask) < q0 / 2, so without a mask
+        // s' = ⌊(q0 − 2)/2 − log2|z|⌋; a mask of range R costs log2(1 + R / z²) / 2 bits. s_w = s' + q1 − s_in.
+        const targetBits = Math.floor((q0 - 2 - headroomBits(2 * log2Ceil(bound))) / 2);
         weightScaleBits = targetBits + q1 - scaleBits;
         outputScaleBits = targetBits;
         if (targetBits < minimumScaleBits)
@@ -208,7 +277,7 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
         giantSteps: schedule.giantSteps,
         foldSteps,
         weightScaleBits,
-        rescale: !last,
+        rescale: !last && !squareAtTop,
         rotations: schedule.rotations + foldSteps.length,
         multiplyPlain: diagonals.length,
         outputLayout: matrix.outputLayout,
@@ -221,11 +290,26 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
       index,
       input: { layout, scaleBits, bound: affinedBound, ...(affine ? { clientAffine: toAffine(affine) } : {}) },
       ops,
-      output: { layout: outputLayout, scaleBits: outputScaleBits, ciphertextSize, bound: stageBound(draft.stages[draft.stages.length - 1]!) }, // prettier-ignore
+      output: {
+        layout: outputLayout,
+        scaleBits: outputScaleBits,
+        ciphertextSize,
+        bound: outputBound,
+        ...(maskRange > 0 ? { maskBits: partitionMaskBits, maskRange } : {}),
+      },
       galoisSteps: [...steps].sort((a, b) => a - b),
       rotations: linear.reduce((a, op) => a + op.rotations, 0),
       multiplyPlain: linear.reduce((a, op) => a + op.multiplyPlain, 0),
     };
+  };
+  const partitions = drafts.map((draft, index) => {
+    for (let bits = maskBits; ; bits--) {
+      try {
+        return planPartition(draft, index, bits);
+      } catch (error) {
+        if (!(error instanceof PlanningError) || bits <= 0) throw error;
+      }
+    }
   });
 
   const galoisSteps = [...new Set(partitions.flatMap((p) => p.galoisSteps))].sort((a, b) => a - b);
@@ -236,6 +320,12 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   const lastStage = stages[stages.length - 1]!;
   const outputCount = lastStage.kind === 'linear' ? lastStage.outLength : lastStage.length;
   const finalLayout = partitions[partitions.length - 1]!.output.layout;
+  const masked = partitions.filter((p) => p.output.maskBits !== undefined);
+  const maskedValuesPerMolecule = masked.reduce((a, p) => a + p.output.layout.length, 0);
+  const weakest = Math.min(...masked.map((p) => p.output.maskBits!));
+  const blinding: BlindingSummary | undefined = masked.length
+    ? { maskBits: weakest, leakagePerValue: 2 ** -weakest, maskedValuesPerMolecule, leakagePerMolecule: masked.reduce((a, p) => a + p.output.layout.length * 2 ** -p.output.maskBits!, 0) } // prettier-ignore
+    : undefined;
   if (finalLayout.kind === 'im2col') throw new UnsupportedNetworkError('a network cannot end on an im2col input');
   return {
     planVersion: PLAN_VERSION,
@@ -247,6 +337,7 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
     relinearizationKeys: false,
     partitions,
     output: { layout: finalLayout, count: outputCount, ...(outputAffine ? { clientAffine: toAffine(outputAffine) } : {}) }, // prettier-ignore
+    ...(blinding ? { blinding } : {}),
     estimates: {
       rotations,
       multiplyPlain,

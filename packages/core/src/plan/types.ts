@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../bundle/shapes.ts';
 
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 /** SEAL CKKS parameters; every set the planner emits is 128-bit secure (HomomorphicEncryption.org tc128). */
 export interface CkksParameters {
@@ -57,8 +57,9 @@ export interface SquareOpPlan {
   kind: 'square';
   stage: number;
   sourceLayers: number[];
-  /** Squares end a partition: the size-3 result goes back unrelinearized and unrescaled (the client decrypts it). */
+  /** Squares end a partition: the size-3 result goes back unrelinearized (the client decrypts it). */
   relinearize: boolean;
+  /** Rescaled by q1 after the square (square-at-top chains like [60, 60, 60]); otherwise returned unrescaled. */
   rescale: boolean;
 }
 
@@ -81,7 +82,21 @@ export interface PartitionPlan {
     bound: number;
   };
   ops: OpPlan[];
-  output: { layout: VectorLayout; scaleBits: number; ciphertextSize: number; bound: number };
+  output: {
+    layout: VectorLayout;
+    scaleBits: number;
+    ciphertextSize: number;
+    bound: number;
+    /**
+     * Blinded refresh (intermediate partitions only): the server adds a fresh uniform mask r ∈ [−maskRange,
+     * maskRange] to every slot before returning the result and removes it from the refreshed input of the next
+     * partition. maskRange = 2^maskBits · bound, so the client's view of a value |z| ≤ bound is within statistical
+     * distance |z − z'| / (2·maskRange) ≤ 2^−maskBits of its view of any other such z'. The output scale leaves room
+     * for bound·margin + maskRange below q/2 (decryption headroom).
+     */
+    maskBits?: number;
+    maskRange?: number;
+  };
   /** Galois steps (slot units, left rotations) this partition uses. */
   galoisSteps: number[];
   rotations: number;
@@ -100,5 +115,19 @@ export interface EvaluationPlan {
   relinearizationKeys: boolean;
   partitions: PartitionPlan[];
   output: { layout: VectorLayout; count: number; clientAffine?: ClientAffine };
+  /** Model privacy of the intermediate results (see PartitionPlan.output.maskBits; absent: no blinding). */
+  blinding?: BlindingSummary;
   estimates: { rotations: number; multiplyPlain: number; serverMs: number; evaluationKeyBytes: number };
+}
+
+/** What a client can learn from the intermediate results it decrypts, for values within the sampled bounds. */
+export interface BlindingSummary {
+  /** Smallest maskBits over the intermediate partitions. */
+  maskBits: number;
+  /** Statistical distance bound per masked value: 2^−maskBits. */
+  leakagePerValue: number;
+  /** Masked logical values a client decrypts per molecule per query (every intermediate output). */
+  maskedValuesPerMolecule: number;
+  /** Union bound per molecule per query: Σ over masked values of 2^−maskBits. */
+  leakagePerMolecule: number;
 }

@@ -42,6 +42,12 @@ export interface ChemVeilHttpClientOptions {
   onRequest?: (event: RequestEvent) => void;
   /** Retries of a request the server refused with 429 (waiting Retry-After, at most 5 s each); default 8. */
   overCapacityRetries?: number;
+  /**
+   * How long to keep retrying while a server that answered before is unreachable or restarting (connection
+   * refused, 503), with backoff from 250 ms to 2 s; default 20 s. A server never reached fails at once. A restarted
+   * server has forgotten the session: `query` then opens a new one and starts again from partition 0.
+   */
+  unreachableRetryMs?: number;
 }
 
 export interface PartitionReply {
@@ -66,6 +72,9 @@ export class ChemVeilHttpClient {
   readonly #fetch: typeof fetch;
   readonly #onRequest?: (event: RequestEvent) => void;
   readonly #overCapacityRetries: number;
+  readonly #unreachableRetryMs: number;
+  /** The server has answered at least once: losing it now is a restart or a blip, worth waiting for. */
+  #reached = false;
   readonly #sessions = new WeakMap<object, Promise<SessionCreated>>();
 
   constructor(baseUrl: string, options: ChemVeilHttpClientOptions = {}) {
@@ -73,6 +82,7 @@ export class ChemVeilHttpClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#onRequest = options.onRequest;
     this.#overCapacityRetries = options.overCapacityRetries ?? 8;
+    this.#unreachableRetryMs = options.unreachableRetryMs ?? 20_000;
   }
 
   async health(signal?: AbortSignal): Promise<Health> {
@@ -241,6 +251,15 @@ export class ChemVeilHttpClient {
       ciphertexts?: number;
     },
   ): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {
+    const firstTry = performance.now();
+    let backoffMs = 250;
+    const waitWhileUnreachable = async (): Promise<boolean> => {
+      if (!this.#reached || options.signal?.aborted) return false;
+      if (performance.now() - firstTry + backoffMs > this.#unreachableRetryMs) return false;
+      await sleep(backoffMs, options.signal);
+      backoffMs = Math.min(2_000, backoffMs * 2);
+      return true;
+    };
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       let response: Response;
@@ -253,8 +272,10 @@ export class ChemVeilHttpClient {
           signal: options.signal,
         });
         bytes = new Uint8Array(await response.arrayBuffer());
+        this.#reached = true;
       } catch (error) {
         if (options.signal?.aborted) throw error;
+        if (await waitWhileUnreachable()) continue;
         throw new NetworkError(`${method} ${this.baseUrl}${path}: ${error instanceof Error ? error.message : error}`);
       }
       this.#onRequest?.({
@@ -269,6 +290,7 @@ export class ChemVeilHttpClient {
       });
       if (response.ok) return { status: response.status, headers: response.headers, bytes };
       const error = protocolErrorOf(response, bytes);
+      if (error.code === 'SHUTTING_DOWN' && (await waitWhileUnreachable())) continue;
       if (error.code === 'OVER_CAPACITY' && attempt < this.#overCapacityRetries) {
         await sleep(Math.min(5, error.retryAfterSeconds ?? 1) * 1000, options.signal);
         continue;

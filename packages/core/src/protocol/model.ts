@@ -54,7 +54,8 @@ export interface ModelSummary {
 }
 
 /** Frame header (16 bytes) plus one length word per blob. */
-const frameBytes = (blobs: number, payload: number): number => 16 + 4 * blobs + payload;
+/** A CVW2 frame: 16-byte header, a length per blob, the payloads, a 4-byte CRC-32. */
+const frameBytes = (blobs: number, payload: number): number => 16 + 4 * blobs + payload + 4;
 
 export function uploadLimits(plan: EvaluationPlan, maxCiphertextsPerRequest: number): UploadLimits {
   const n = plan.parameters.polyModulusDegree;

@@ -1,0 +1,91 @@
+// Faults: an evaluation worker killed mid-request (the request is retried on a fresh worker and the pool recovers),
+// and a server killed with SIGKILL mid-prediction and restarted (the client re-creates its session and finishes
+// with the right answer). Load: concurrent sessions with full encrypted predictions, 0 errors, memory back to the
+// baseline after the sessions are gone. `npm run stress` runs the same at full scale (50 sessions).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFrame, randomFingerprints, seededRandom, serializeBundle } from '@chemveil/core';
+import type { ModelSummary } from '@chemveil/core';
+import { FheClient } from '@chemveil/fhe-worker';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '@chemveil/server';
+import { runFault } from '../../../stress/faults.ts';
+import { runLoad } from '../../../stress/load.ts';
+import { readMemory, startServerProcess } from '../../../stress/server-process.ts';
+import { keysFrame, modelsDir, octets, smallRegression } from './helpers.ts';
+
+const bundle = smallRegression();
+
+describe('worker faults', () => {
+  it('retries a request whose evaluation worker dies, and the pool recovers', async () => {
+    const app = createApp({ ...modelsDir({ 'small.cvmb': bundle }), workers: 2 });
+    const random = seededRandom(4);
+    try {
+      await app.ready();
+      const model: ModelSummary = (await app.inject({ url: '/v1/models/small' })).json();
+      const client = await FheClient.create(model.plan);
+      try {
+        const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys().galoisKeys) })).json().sessionId; // prettier-ignore
+        const lanes = model.plan.moleculesPerCiphertext;
+        const features = randomFingerprints(8 * lanes, 64, random);
+        const request = app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: Buffer.from(encodeFrame({ kind: 'query', partition: 0, molecules: features.length, blobs: client.encryptFeatures(features) })) }); // prettier-ignore
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await app.chemveil.pool.restartWorker(0); // kill it while it evaluates
+        const response = await request;
+        expect(response.statusCode).toBe(200);
+        expect((await app.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok', workers: 2 });
+        const stats = await app.chemveil.pool.stats();
+        expect(stats).toHaveLength(2);
+        expect(stats.every((w) => w.sealHeapBytes > 0)).toBe(true);
+      } finally {
+        client.dispose();
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('a real server process under load and faults', () => {
+  it('serves concurrent sessions without errors, returns to its memory baseline, and survives a kill -9', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'chemveil-faults-'));
+    const dir = join(root, 'models');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'small.cvmb'), serializeBundle(bundle));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const env = { CHEMVEIL_SESSION_TTL: '2', CHEMVEIL_PLAN_CACHE: join(root, 'plans') };
+    let server = await startServerProcess({ port, modelsDir: dir, env });
+    try {
+      const load = { sessions: 8, predictionsPerSession: 2, molecules: 1, modelId: 'small' };
+      await runLoad(server.url, load); // warm-up wave: WASM heaps grow to their working size once
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const baseline = await readMemory(server.url);
+      const report = await runLoad(server.url, load);
+      expect(report.errors).toBe(0);
+      expect(report.predictions).toBe(16);
+      expect(report.latencyMs.p95).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const after = await readMemory(server.url);
+      expect(after.sessions).toBe(0);
+      const seal = (m: typeof after) => m.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
+      expect(seal(after)).toBeLessThanOrEqual(seal(baseline) * 1.1);
+      expect(after.rss).toBeLessThanOrEqual(baseline.rss * 1.1);
+
+      const fault = await runFault({
+        url: server.url,
+        modelId: 'small',
+        bundle,
+        molecules: 12,
+        restart: async () => {
+          await server.stop('SIGKILL');
+          server = await startServerProcess({ port, modelsDir: dir, env });
+        },
+      });
+      expect(fault).toMatchObject({ recovered: true, killedAfterPartition: 0 });
+      expect(fault.maxAbsError).toBeLessThan(1e-3);
+    } finally {
+      await server.stop();
+    }
+  }, 240_000);
+});
