@@ -20,12 +20,17 @@ const port = 20_000 + Math.floor(Math.random() * 20_000);
 const modelsDir = mkdtempSync(join(tmpdir(), 'chemveil-stress-'));
 copyFileSync(new URL(`../models/${MODEL}.cvmb`, import.meta.url), join(modelsDir, `${MODEL}.cvmb`));
 const bundle = parseBundle(readFileSync(join(modelsDir, `${MODEL}.cvmb`)));
-const env = { CHEMVEIL_SESSION_TTL: '5', CHEMVEIL_REQUESTS_PER_MINUTE: '1000000', CHEMVEIL_MAX_QUEUED: '4096' };
+const env = { CHEMVEIL_SESSION_TTL: '30', CHEMVEIL_REQUESTS_PER_MINUTE: '1000000', CHEMVEIL_MAX_QUEUED: '4096' };
 const summary: Record<string, unknown> = { model: MODEL, port };
 let failures: string[] = [];
 let server = await startServerProcess({ port, modelsDir, env });
 let crashes = 0;
-server.child.on('exit', (code, signal) => (signal !== 'SIGKILL' && signal !== 'SIGTERM' ? crashes++ : undefined));
+// A crash is an exit we did not ask for: a non-zero code, or a signal other than the ones we send.
+const watch = (child: typeof server.child) =>
+  child.on('exit', (code, signal) => {
+    if (signal ? signal !== 'SIGKILL' && signal !== 'SIGTERM' : code !== 0) crashes++;
+  });
+watch(server.child);
 let maxRss = 0;
 const sampleRss = async () => {
   const memory = await readMemory(server.url);
@@ -41,7 +46,7 @@ try {
   // after one full wave; a leak then shows as growth past it.
   process.stderr.write(`warm-up: ${SESSIONS} sessions…\n`);
   await runLoad(server.url, { sessions: SESSIONS, predictionsPerSession: 1, molecules: 1, modelId: MODEL });
-  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  await new Promise((resolve) => setTimeout(resolve, 35_000));
   const baseline = await sampleRss();
 
   process.stderr.write(`fuzz: ${FUZZ_REQUESTS} malformed requests…\n`);
@@ -56,8 +61,8 @@ try {
   summary.load = load;
   if (load.errors > 0) failures.push(`${load.errors} load predictions failed`);
 
-  // Sessions expire (TTL 5 s; the load test also deletes its own): memory must come back to the baseline.
-  await new Promise((resolve) => setTimeout(resolve, 7_000));
+  // Sessions expire (TTL 30 s; the load test also deletes its own): memory must come back to the baseline.
+  await new Promise((resolve) => setTimeout(resolve, 35_000));
   const after = await sampleRss();
   const sealBaseline = baseline.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
   const sealAfter = after.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
@@ -82,6 +87,7 @@ try {
     restart: async () => {
       await server.stop('SIGKILL');
       server = await startServerProcess({ port, modelsDir, env });
+      watch(server.child);
     },
   });
   summary.faults = fault;

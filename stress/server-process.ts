@@ -71,7 +71,7 @@ export function httpSend(url: string): Send {
     new Promise<FuzzResponse>((resolve, reject) => {
       const headers: Record<string, string> = { ...request.headers };
       if (request.body && !headers['content-length']) headers['content-length'] = String(request.body.length);
-      const req = httpRequest(`${url}${request.url}`, { method: request.method, headers, agent, timeout: 60_000 }, (res) => {
+      const req = httpRequest(`${url}${request.url}`, { method: request.method, headers, agent, timeout: 120_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks)), headers: res.headers as Record<string, string> })); // prettier-ignore

@@ -27,9 +27,12 @@ class WorkerLostError extends ProtocolError {
   }
 }
 
+/** Sessions a worker may have loaded before it is recycled when it next goes idle and empty. */
+const RECYCLE_AFTER_SESSIONS = 8;
+
 /** Messages of a SEAL WASM instance that can no longer be trusted. */
 const BROKEN_INSTANCE =
-  /Aborted\(|memory access out of bounds|pool is uninitialized|unreachable|RuntimeError|out of memory/i;
+  /Aborted\(|out of bounds|pool is uninitialized|unreachable|RuntimeError|out of memory|indirect call|null function|signature mismatch|integer overflow|divide by zero|call stack/i;
 
 interface PoolWorker {
   index: number;
@@ -37,6 +40,8 @@ interface PoolWorker {
   busy?: { id: number; task: Task };
   /** Sessions whose keys this worker has loaded. */
   sessions: Set<string>;
+  /** Sessions whose keys it has loaded since it started (its WASM heap grew for them and never shrinks). */
+  sessionsLoaded: number;
 }
 
 /** What the pool needs of a session (kept by the session store). */
@@ -81,7 +86,7 @@ export class EvaluationPool {
 
   #spawn(index: number): PoolWorker {
     const thread = new Worker(bootstrap, { workerData: { entry }, name: `chemveil-evaluation-${index}` });
-    const worker: PoolWorker = { index, thread, sessions: new Set() };
+    const worker: PoolWorker = { index, thread, sessions: new Set(), sessionsLoaded: 0 };
     thread.on('message', (reply: WorkerReply) => this.#onReply(worker, reply));
     thread.on('error', (error) => this.log(`evaluation worker ${index} failed: ${error.message}`));
     thread.on('exit', (code) => this.#onExit(worker, code));
@@ -151,7 +156,7 @@ export class EvaluationPool {
     await this.#enqueue({
       weight: 0,
       build: () => ({ request: { type: 'open-session', sessionId: session.id, modelId: session.modelId, keys: session.keys }, transfer: [] }), // prettier-ignore
-      onDone: (worker) => worker.sessions.add(session.id),
+      onDone: (worker) => this.#loaded(worker, session.id),
     });
   }
 
@@ -200,7 +205,7 @@ export class EvaluationPool {
         };
       },
       onDone: (worker) => {
-        worker.sessions.add(session.id);
+        this.#loaded(worker, session.id);
         const ms = (performance.now() - started) / ciphertexts.length;
         this.#msPerCiphertext = 0.8 * this.#msPerCiphertext + 0.2 * ms;
       },
@@ -212,7 +217,26 @@ export class EvaluationPool {
     for (const worker of this.#workers) {
       if (!worker.sessions.delete(sessionId)) continue;
       void this.#post(worker, { type: 'drop-session', sessionId }).catch(() => undefined);
+      // A WASM memory never shrinks: a worker left idle and empty after a burst of sessions is replaced by a
+      // fresh one, so the server's memory returns to its baseline once the sessions are gone.
+      if (
+        worker.sessions.size === 0 &&
+        worker.sessionsLoaded >= RECYCLE_AFTER_SESSIONS &&
+        !worker.busy &&
+        this.#workers[worker.index] === worker
+      ) {
+        // prettier-ignore
+        this.log(`evaluation worker ${worker.index}: idle after ${worker.sessionsLoaded} sessions; recycling it`);
+        this.#replace(worker);
+        void worker.thread.terminate();
+      }
     }
+  }
+
+  #loaded(worker: PoolWorker, sessionId: string): void {
+    if (worker.sessions.has(sessionId)) return;
+    worker.sessions.add(sessionId);
+    worker.sessionsLoaded++;
   }
 
   #enqueue(task: Omit<Task, 'resolve' | 'reject'>): Promise<unknown> {
