@@ -1,14 +1,7 @@
-/** Seeded pseudo-random numbers (mulberry32): training runs are reproducible from their seed alone. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@chemveil/core';
+
+/** Seeded pseudo-random numbers (Mulberry32, shared with core): training runs are reproducible from their seed. */
+export { seededRandom };
 
 /** Fisher–Yates shuffle of 0..n-1 with the given generator. */
 export function shuffledIndices(n: number, random: () => number): number[] {

@@ -1,4 +1,5 @@
 import type { ModelBundle } from '../bundle/types.ts';
+import { seededRandom } from '../bundle/random.ts';
 import { diagonalIndices, scheduleRotations, slotMatrix } from './diagonals.ts';
 import { forwardStages, lowerBundle, UnsupportedNetworkError } from './lower.ts';
 import type { AffineStage, LinearStage, Stage } from './lower.ts';
@@ -66,20 +67,8 @@ interface Draft {
   clientAffine?: AffineStage;
 }
 
-/** Mulberry32: deterministic sample inputs without Node APIs. */
-function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function defaultSamples(length: number, count = 16): Float64Array[] {
-  const random = randomSource(0x5eed);
+  const random = seededRandom(0x5eed);
   return Array.from({ length: count }, () => Float64Array.from({ length }, () => random()));
 }
 
