@@ -1,6 +1,6 @@
 // Fault: the server is killed (SIGKILL) mid-prediction and restarted; the client re-creates its session, runs the
 // query again from partition 0 and gets the right answer.
-import { ChemVeilHttpClient, randomFingerprints, referenceForward, seededRandom, type ModelBundle, type ModelSummary } from '@chemveil/core'; // prettier-ignore
+import { ChemVeilHttpClient, referenceForward, type ModelBundle, type ModelSummary } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 
 export interface FaultReport {
@@ -15,7 +15,8 @@ export async function runFault(options: {
   url: string;
   modelId: string;
   bundle: ModelBundle;
-  molecules: number;
+  /** Model inputs (real molecules: the 1e-3 check is judged on them). */
+  features: ArrayLike<number>[];
   restart: () => Promise<void>;
 }): Promise<FaultReport> {
   const started = performance.now();
@@ -35,7 +36,7 @@ export async function runFault(options: {
   const model: ModelSummary = await http.getModel(options.modelId);
   const fhe = await FheClient.create(model.plan, { head: model.head });
   try {
-    const features = randomFingerprints(options.molecules, options.bundle.inputLength, seededRandom(21));
+    const features = options.features;
     const outputs = await http.infer(model, fhe, features);
     await restarting;
     let maxAbsError = 0;

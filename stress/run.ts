@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBundle, type ModelSummary } from '@chemveil/core';
 import { runFault } from './faults.ts';
+import { heldOutFeatures } from './molecules.ts';
 import { fuzzMaterial, runFuzz } from './fuzz.ts';
 import { runLoad } from './load.ts';
-import { httpSend, readMemory, startServerProcess } from './server-process.ts';
+import { httpSend, quietMemory, readMemory, sealHeapOf, startServerProcess } from './server-process.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const FUZZ_REQUESTS = Number(args.get('fuzz') ?? 10_000);
@@ -47,7 +48,7 @@ try {
   process.stderr.write(`warm-up: ${SESSIONS} sessions…\n`);
   await runLoad(server.url, { sessions: SESSIONS, predictionsPerSession: 1, molecules: 1, modelId: MODEL });
   await new Promise((resolve) => setTimeout(resolve, 35_000));
-  const baseline = await sampleRss();
+  const baseline = await quietMemory(server.url);
 
   process.stderr.write(`fuzz: ${FUZZ_REQUESTS} malformed requests…\n`);
   const material = await fuzzMaterial(model, bundle);
@@ -63,9 +64,9 @@ try {
 
   // Sessions expire (TTL 30 s; the load test also deletes its own): memory must come back to the baseline.
   await new Promise((resolve) => setTimeout(resolve, 35_000));
-  const after = await sampleRss();
-  const sealBaseline = baseline.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
-  const sealAfter = after.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
+  const after = await quietMemory(server.url);
+  const sealBaseline = sealHeapOf(baseline);
+  const sealAfter = sealHeapOf(after);
   summary.memory = {
     baselineRss: baseline.rss,
     afterRss: after.rss,
@@ -83,7 +84,7 @@ try {
     url: server.url,
     modelId: MODEL,
     bundle,
-    molecules: 48,
+    features: await heldOutFeatures(bundle, 48),
     restart: async () => {
       await server.stop('SIGKILL');
       server = await startServerProcess({ port, modelsDir, env });

@@ -64,6 +64,29 @@ export interface MemoryReading {
 export const readMemory = async (url: string): Promise<MemoryReading> =>
   (await (await fetch(`${url}/diagnostics/memory`)).json()) as MemoryReading;
 
+export const sealHeapOf = (m: MemoryReading): number => m.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
+
+/**
+ * Memory once the server is quiet: no sessions, and two readings 500 ms apart agree (an idle worker may be
+ * recycling: the old thread ending, the new one loading the models). Gives up after `timeoutMs` and returns the
+ * last reading, so a leak still shows.
+ */
+export async function quietMemory(url: string, timeoutMs = 20_000): Promise<MemoryReading> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = await readMemory(url);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const reading = await readMemory(url);
+    const steady =
+      reading.sessions === 0 &&
+      previous.sessions === 0 &&
+      sealHeapOf(reading) === sealHeapOf(previous) &&
+      Math.abs(reading.rss - previous.rss) <= 0.02 * previous.rss;
+    if (steady || Date.now() > deadline) return reading;
+    previous = reading;
+  }
+}
+
 /** node:http, so a test can declare any content-length it likes (fetch would refuse). */
 export function httpSend(url: string): Send {
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });

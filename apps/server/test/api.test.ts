@@ -11,6 +11,7 @@ import { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
 import { keysFrame, modelsDir, octets, queryFrame, smallClassifier, smallRegression } from './helpers.ts';
+import { heldOutFeatures } from '../../../stress/molecules.ts';
 
 // Every route and every error code through app.inject(), on a server with one evaluation worker and two models.
 const small = smallRegression();
@@ -154,7 +155,7 @@ describe('partitions', () => {
     sid = (await openSession()).json().sessionId;
   });
 
-  async function runQuery(inputs: Float64Array[]): Promise<Float64Array[]> {
+  async function runQuery(inputs: ArrayLike<number>[]): Promise<Float64Array[]> {
     let query: string | undefined;
     return client.infer(inputs, async (k, cts) => {
       const response = await partition(sid, k, inputs.length, cts, query);
@@ -168,7 +169,7 @@ describe('partitions', () => {
   }
 
   it('evaluates every partition: decrypted outputs match the plaintext model within 1e-3', async () => {
-    const inputs = randomFingerprints(70, 64, random); // two ciphertexts at B=64
+    const inputs = await heldOutFeatures(small, 70); // two ciphertexts at B=64
     const outputs = await runQuery(inputs);
     inputs.forEach((x, i) => expect(Math.abs(outputs[i]![0]! - referenceForward(small, x)[0]!)).toBeLessThan(1e-3));
   });

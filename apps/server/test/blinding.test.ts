@@ -12,6 +12,7 @@ import { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
 import { keysFrame, modelsDir, octets, queryFrame, smallRegression } from './helpers.ts';
+import { heldOutFeatures } from '../../../stress/molecules.ts';
 
 // Blinded refresh through the real server: two worker threads (a query's partitions may run on either), masks
 // kept per query on the main thread, removed from the refreshed inputs, dropped with the query and the session.
@@ -50,11 +51,11 @@ describe('blinded refresh (server)', () => {
   it('masks every intermediate result, still predicts within 1e-3, rejects replays and frees masks', async () => {
     const plan = model.plan;
     expect(plan.partitions.map((p) => p.output.maskBits)).toEqual([plan.blinding?.maskBits, undefined]);
-    // selectPlan's strongest mask that keeps this random network's error ≤ 1e-3 / 4 on the server's samples.
+    // selectPlan's strongest mask that keeps this random network's error ≤ 1e-3 / MASKED_ERROR_MARGIN (3) on the server's samples.
     expect(plan.blinding!.maskBits).toBeGreaterThanOrEqual(4);
     const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys().galoisKeys) })).json().sessionId; // prettier-ignore
     const molecules = plan.moleculesPerCiphertext + 3; // two ciphertexts, the second partly filled: both workers
-    const inputs = randomFingerprints(molecules, 64, random);
+    const inputs = await heldOutFeatures(deep, molecules);
     const hidden = inputs.map((x) => forwardStages(stages, x));
     const squareStages = plan.partitions.slice(0, 1).map((p) => p.ops[p.ops.length - 1]!.stage);
 

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
 import { runFault } from '../../../stress/faults.ts';
 import { runLoad } from '../../../stress/load.ts';
-import { readMemory, startServerProcess } from '../../../stress/server-process.ts';
+import { heldOutFeatures } from '../../../stress/molecules.ts';
+import { quietMemory, sealHeapOf, startServerProcess } from '../../../stress/server-process.ts';
 import { keysFrame, modelsDir, octets, smallRegression } from './helpers.ts';
 
 const bundle = smallRegression();
@@ -59,24 +60,23 @@ describe('a real server process under load and faults', () => {
     try {
       const load = { sessions: 8, predictionsPerSession: 2, molecules: 1, modelId: 'small' };
       await runLoad(server.url, load); // warm-up wave: WASM heaps grow to their working size once
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const baseline = await readMemory(server.url);
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // sessions expire (TTL 2 s)
+      const baseline = await quietMemory(server.url);
       const report = await runLoad(server.url, load);
       expect(report.errors).toBe(0);
       expect(report.predictions).toBe(16);
       expect(report.latencyMs.p95).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const after = await readMemory(server.url);
+      const after = await quietMemory(server.url);
       expect(after.sessions).toBe(0);
-      const seal = (m: typeof after) => m.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
-      expect(seal(after)).toBeLessThanOrEqual(seal(baseline) * 1.1);
+      expect(sealHeapOf(after)).toBeLessThanOrEqual(sealHeapOf(baseline) * 1.1);
       expect(after.rss).toBeLessThanOrEqual(baseline.rss * 1.1);
 
       const fault = await runFault({
         url: server.url,
         modelId: 'small',
         bundle,
-        molecules: 12,
+        features: await heldOutFeatures(bundle, 12),
         restart: async () => {
           await server.stop('SIGKILL');
           server = await startServerProcess({ port, modelsDir: dir, env });

@@ -1,14 +1,14 @@
-import { ChemVeilHttpClient, ProtocolError, randomFingerprints, referenceForward, seededRandom } from '@chemveil/core';
+import { ChemVeilHttpClient, ProtocolError, referenceForward } from '@chemveil/core';
 import type { RequestEvent } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
 import { modelsDir, smallRegression } from './helpers.ts';
+import { heldOutFeatures } from '../../../stress/molecules.ts';
 
 // The shared fetch client against a real port: what the CLI and the browser use.
 const small = smallRegression();
 const app = createApp({ ...modelsDir({ 'small.cvmb': small }), workers: 2 });
-const random = seededRandom(21);
 let url: string;
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ describe('ChemVeilHttpClient', () => {
     const [model] = await http.listModels();
     const fhe = await FheClient.create(model!.plan, { head: model!.head });
     try {
-      const inputs = randomFingerprints(150, 64, random);
+      const inputs = await heldOutFeatures(small, 150);
       const outputs = await http.infer(model!, fhe, inputs, { concurrency: 2 });
       inputs.forEach((x, i) => expect(Math.abs(outputs[i]![0]! - referenceForward(small, x)[0]!)).toBeLessThan(1e-3));
       const keyUploads = events.filter((e) => e.kind === 'public-keys');

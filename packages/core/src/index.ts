@@ -8,7 +8,15 @@ export * from './reference/forward.ts';
 export * from './reference/head.ts';
 export * from './plan/types.ts';
 export * from './plan/parameters.ts';
-export { positionOf, layOutVector, packMolecules, unpackMolecule, broadcastPeriod } from './plan/layout.ts';
+export {
+  positionOf,
+  layOutVector,
+  packMolecules,
+  unpackMolecule,
+  broadcastPeriod,
+  laneCount,
+  firstMoleculeLane,
+} from './plan/layout.ts';
 export * from './plan/lower.ts';
 export * from './plan/diagonals.ts';
 export * from './plan/planner.ts';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   drawPartitionMasks,
+  firstMoleculeLane,
+  laneCount,
   makeBundle,
   maskSlots,
   planModel,
@@ -66,5 +68,26 @@ describe('blinding plan', () => {
       expect(removed[s]).toBe(position < 64 ? mask![((s % lanes) % 3) * 64 + position] : 0);
     }
     expect(() => maskSlots(plan, 0, { molecules: 2, mask })).toThrow(RangeError);
+  });
+
+  it('masks the reserved lanes of a wide plan with fresh values and puts molecules after them', () => {
+    const small = makeBundle({ name: 'small', inputLength: 64, layers: [randomDense(64, 16, random), { kind: 'square' }, randomDense(16, 1, random)] }); // prettier-ignore
+    const plan = planModel(small, { parameters: wide });
+    expect([laneCount(plan), plan.moleculesPerCiphertext, firstMoleculeLane(plan)]).toEqual([64, 62, 2]);
+    expect(plan.galoisSteps.every((s) => s % 64 === 0)).toBe(true); // rotations by whole physical lanes
+    const [mask] = drawPartitionMasks(plan, 0, 62)!;
+    const slots = maskSlots(plan, 0, { molecules: 62, mask: mask! });
+    const range = plan.partitions[0]!.output.maskRange!;
+    for (let position = 0; position < 16; position++) {
+      // Lane 2 + m carries molecule m's stored mask; lanes 0 and 1 (no molecule) fresh draws, never zero.
+      for (const m of [0, 1, 61]) expect(slots[position * 64 + 2 + m]).toBe(mask![m * 16 + position]);
+      for (const lane of [0, 1]) {
+        expect(slots[position * 64 + lane]).not.toBe(0);
+        expect(Math.abs(slots[position * 64 + lane]!)).toBeLessThanOrEqual(range);
+      }
+    }
+    const removed = unmaskSlots(plan, 1, { molecules: 62, unmask: mask! });
+    expect(removed[0]).toBe(0); // nothing to remove where the client put no molecule
+    expect(removed[2]).toBe(mask![0]);
   });
 });

@@ -3,6 +3,8 @@ import {
   createCkksContext,
   layOutVector,
   loadSeal,
+  firstMoleculeLane,
+  laneCount,
   packMolecules,
   sealCall,
   unpackMolecule,
@@ -195,7 +197,7 @@ export class FheClient {
     const out: Uint8Array[] = [];
     for (let first = 0; first < vectors.length; first += lanes) {
       const periods = vectors.slice(first, first + lanes).map((v) => layOutVector(partition.input.layout, v));
-      const slots = packMolecules(periods, lanes, this.plan.slotCount);
+      const slots = packMolecules(periods, laneCount(this.plan), this.plan.slotCount, firstMoleculeLane(this.plan));
       const plain = sealCall('encode input', () => encoder.encode(slots, 2 ** partition.input.scaleBits) as PlainText); // prettier-ignore
       try {
         // Symmetric and seeded: the upload carries one polynomial plus a seed, half a public-key ciphertext.
@@ -234,7 +236,7 @@ export class FheClient {
         }
         plain = sealCall('decrypt', () => this.#decryptor.decrypt(ct) as PlainText);
         const slots = encoder.decode(plain);
-        for (let m = 0; m < lanes && group * lanes + m < molecules; m++) vectors.push(unpackMolecule(slots, layout, lanes, m)); // prettier-ignore
+        for (let m = 0; m < lanes && group * lanes + m < molecules; m++) vectors.push(unpackMolecule(slots, layout, laneCount(this.plan), m, firstMoleculeLane(this.plan))); // prettier-ignore
       } finally {
         plain?.delete();
         ct.delete();

@@ -3,10 +3,12 @@ import type { CkksParameters, EvaluationPlan, ModelBundle, PlanOptions, SealLoad
 import { FheClient } from './client.ts';
 
 /**
- * A masked plan must measure ≤ target / this in each of MASKED_ERROR_RUNS runs: the max error varies 2–3×
- * between runs (fresh keys, noise and masks), and masked plans sit closer to the target.
+ * A masked plan must measure ≤ target / this in each of MASKED_ERROR_RUNS runs on the samples. Masked plans sit
+ * close to the target, and the samples are not every molecule: on 200 held-out ESOL molecules the max error of a
+ * random test network reached 3–4× its selection measurement (fresh keys, noise and masks each run, activations
+ * past the sampled ones), so 3 was not enough.
  */
-export const MASKED_ERROR_MARGIN = 3;
+export const MASKED_ERROR_MARGIN = 5;
 export const MASKED_ERROR_RUNS = 3;
 
 export interface ParameterTrial {

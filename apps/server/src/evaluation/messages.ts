@@ -18,6 +18,7 @@ export type WorkerRequest =
       /** Blinded refresh, one per ciphertext: the mask to add to its result and the previous one to remove. */
       blinding?: CiphertextBlinding[];
     }
+  /** Answered with WorkerStats, like load-model: the pool recycles a worker whose heap grew and is now unused. */
   | { type: 'drop-session'; id: number; sessionId: string }
   /** Memory facts for diagnostics and the load test: SEAL's WASM heap never shrinks, so growth means a leak. */
   | { type: 'stats'; id: number };

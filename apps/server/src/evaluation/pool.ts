@@ -27,8 +27,12 @@ class WorkerLostError extends ProtocolError {
   }
 }
 
-/** Sessions a worker may have loaded before it is recycled when it next goes idle and empty. */
-const RECYCLE_AFTER_SESSIONS = 8;
+/**
+ * A worker left idle with no sessions is replaced by a fresh one when its SEAL heap is this much larger than
+ * right after it loaded the models: a WASM memory never shrinks, so this is how the server's memory returns to
+ * its baseline once a burst of sessions is gone (a fresh worker costs one model load; small growth is kept).
+ */
+const RECYCLE_HEAP_GROWTH = 1.05;
 
 /** Messages of a SEAL WASM instance that can no longer be trusted. */
 const BROKEN_INSTANCE =
@@ -40,8 +44,8 @@ interface PoolWorker {
   busy?: { id: number; task: Task };
   /** Sessions whose keys this worker has loaded. */
   sessions: Set<string>;
-  /** Sessions whose keys it has loaded since it started (its WASM heap grew for them and never shrinks). */
-  sessionsLoaded: number;
+  /** SEAL heap right after the models were loaded: what an idle worker returns to when recycled. */
+  modelsHeapBytes: number;
 }
 
 /** What the pool needs of a session (kept by the session store). */
@@ -86,12 +90,12 @@ export class EvaluationPool {
 
   #spawn(index: number): PoolWorker {
     const thread = new Worker(bootstrap, { workerData: { entry }, name: `chemveil-evaluation-${index}` });
-    const worker: PoolWorker = { index, thread, sessions: new Set(), sessionsLoaded: 0 };
+    const worker: PoolWorker = { index, thread, sessions: new Set(), modelsHeapBytes: 0 };
     thread.on('message', (reply: WorkerReply) => this.#onReply(worker, reply));
     thread.on('error', (error) => this.log(`evaluation worker ${index} failed: ${error.message}`));
     thread.on('exit', (code) => this.#onExit(worker, code));
     // A respawned worker loads every model before it takes tasks (it handles messages in order).
-    for (const [modelId, model] of this.#models) this.#post(worker, { type: 'load-model', modelId, ...model });
+    for (const [modelId, model] of this.#models) void this.#loadModel(worker, modelId, model).catch(() => undefined);
     return worker;
   }
 
@@ -143,7 +147,12 @@ export class EvaluationPool {
   /** Encodes a model's weights in every worker (once; a restarted worker does it again). */
   async loadModel(modelId: string, bundle: Uint8Array, plan: EvaluationPlan): Promise<void> {
     this.#models.set(modelId, { bundle, plan });
-    await Promise.all(this.#workers.map((w) => this.#post(w, { type: 'load-model', modelId, bundle, plan })));
+    await Promise.all(this.#workers.map((w) => this.#loadModel(w, modelId, { bundle, plan })));
+  }
+
+  async #loadModel(worker: PoolWorker, modelId: string, model: { bundle: Uint8Array; plan: EvaluationPlan }) {
+    const stats = (await this.#post(worker, { type: 'load-model', modelId, ...model })) as WorkerStats;
+    worker.modelsHeapBytes = stats.sealHeapBytes;
   }
 
   /** Chooses a plan (featurized sample molecules, measured error) on whichever worker is free. */
@@ -216,27 +225,25 @@ export class EvaluationPool {
   dropSession(sessionId: string): void {
     for (const worker of this.#workers) {
       if (!worker.sessions.delete(sessionId)) continue;
-      void this.#post(worker, { type: 'drop-session', sessionId }).catch(() => undefined);
-      // A WASM memory never shrinks: a worker left idle and empty after a burst of sessions is replaced by a
-      // fresh one, so the server's memory returns to its baseline once the sessions are gone.
-      if (
-        worker.sessions.size === 0 &&
-        worker.sessionsLoaded >= RECYCLE_AFTER_SESSIONS &&
-        !worker.busy &&
-        this.#workers[worker.index] === worker
-      ) {
-        // prettier-ignore
-        this.log(`evaluation worker ${worker.index}: idle after ${worker.sessionsLoaded} sessions; recycling it`);
-        this.#replace(worker);
-        void worker.thread.terminate();
-      }
+      this.#post(worker, { type: 'drop-session', sessionId }).then(
+        (stats) => this.#recycleIfGrown(worker, stats as WorkerStats),
+        () => undefined,
+      );
     }
   }
 
+  /** See RECYCLE_HEAP_GROWTH. Checked when a worker answers a drop: it is idle and empty only if nothing came since. */
+  #recycleIfGrown(worker: PoolWorker, stats: WorkerStats): void {
+    const idle = worker.sessions.size === 0 && !worker.busy && this.#workers[worker.index] === worker && !this.#closed;
+    if (!idle || worker.modelsHeapBytes === 0 || stats.sealHeapBytes <= worker.modelsHeapBytes * RECYCLE_HEAP_GROWTH) return; // prettier-ignore
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    this.log(`evaluation worker ${worker.index}: idle, SEAL heap ${mb(stats.sealHeapBytes)} MiB (${mb(worker.modelsHeapBytes)} MiB with models alone); recycling it`); // prettier-ignore
+    this.#replace(worker);
+    void worker.thread.terminate();
+  }
+
   #loaded(worker: PoolWorker, sessionId: string): void {
-    if (worker.sessions.has(sessionId)) return;
     worker.sessions.add(sessionId);
-    worker.sessionsLoaded++;
   }
 
   #enqueue(task: Omit<Task, 'resolve' | 'reject'>): Promise<unknown> {
@@ -306,9 +313,10 @@ export class EvaluationPool {
     return this.taskTimeoutBaseMs + 5_000 * task.weight;
   }
 
-  /** Each worker's SEAL heap and loaded sessions. */
+  /** Each worker's SEAL heap and loaded sessions (a worker recycled meanwhile: its replacement's). */
   async stats(): Promise<WorkerStats[]> {
-    return Promise.all(this.#workers.map((worker) => this.#post(worker, { type: 'stats' }) as Promise<WorkerStats>));
+    const ask = (index: number) => this.#post(this.#workers[index]!, { type: 'stats' }) as Promise<WorkerStats>;
+    return Promise.all(this.#workers.map((_, index) => ask(index).catch(() => ask(index))));
   }
 
   /**

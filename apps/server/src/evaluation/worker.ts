@@ -122,6 +122,8 @@ async function planModel(bundleBytes: Uint8Array, sampleSmiles: string[]): Promi
   return { plan: selection.plan, maxAbsError: selection.maxAbsError, samples: samples.length };
 }
 
+const stats = (): WorkerStats => ({ sealHeapBytes: sealHeapBytes() ?? 0, sessions: sessions.size });
+
 /** An own-buffer copy, so transferring it never detaches anything shared (like SEAL's heap). */
 const owned = (bytes: Uint8Array): Uint8Array =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
@@ -131,7 +133,7 @@ async function handle(request: WorkerRequest): Promise<{ value?: unknown; transf
     case 'load-model': {
       engines.get(request.modelId)?.dispose();
       engines.set(request.modelId, await ModelEngine.create(request.plan, parseBundle(request.bundle)));
-      return {};
+      return { value: stats() };
     }
     case 'plan':
       return { value: await planModel(request.bundle, request.samples) };
@@ -150,10 +152,10 @@ async function handle(request: WorkerRequest): Promise<{ value?: unknown; transf
     case 'drop-session': {
       sessions.get(request.sessionId)?.session.dispose();
       sessions.delete(request.sessionId);
-      return {};
+      return { value: stats() };
     }
     case 'stats':
-      return { value: { sealHeapBytes: sealHeapBytes() ?? 0, sessions: sessions.size } satisfies WorkerStats };
+      return { value: stats() };
   }
 }
 

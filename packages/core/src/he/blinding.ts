@@ -1,4 +1,4 @@
-import { layOutVector, packMolecules, positionOf } from '../plan/layout.ts';
+import { firstMoleculeLane, laneCount, layOutVector, packMolecules, positionOf } from '../plan/layout.ts';
 import type { EvaluationPlan } from '../plan/types.ts';
 
 /**
@@ -80,7 +80,9 @@ export function maskSlots(plan: EvaluationPlan, k: number, blinding: CiphertextB
     for (let i = 0; i < length; i++) period[positionOf(layout, i)] = blinding.mask![m * length + i]!;
     return period;
   });
-  return packMolecules(periods, plan.moleculesPerCiphertext, plan.slotCount);
+  // Reserved lanes hold the network's output for a zero input (model information): fresh, unstored masks too.
+  const fresh = () => uniformMasks(layout.period, output.maskRange!);
+  return packMolecules(periods, laneCount(plan), plan.slotCount, firstMoleculeLane(plan), fresh);
 }
 
 /**
@@ -96,7 +98,7 @@ export function unmaskSlots(plan: EvaluationPlan, k: number, blinding: Ciphertex
     const logical = blinding.unmask!.subarray(m * length, (m + 1) * length);
     return layOutVector(partition.input.layout, scale ? logical.map((r, i) => scale[i]! * r) : logical);
   });
-  return packMolecules(periods, plan.moleculesPerCiphertext, plan.slotCount);
+  return packMolecules(periods, laneCount(plan), plan.slotCount, firstMoleculeLane(plan));
 }
 
 /** What `blindedTransport` needs of an evaluation session (structural, so this file stays free of SEAL). */

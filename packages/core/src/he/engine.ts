@@ -4,7 +4,7 @@ import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PlainText } from 'node-seal/implementation/plain-text';
 import type { ModelBundle } from '../bundle/types.ts';
 import { extendedDiagonals, slotMatrix } from '../plan/diagonals.ts';
-import { broadcastPeriod, positionOf } from '../plan/layout.ts';
+import { broadcastPeriod, laneCount, positionOf } from '../plan/layout.ts';
 import { lowerBundle } from '../plan/lower.ts';
 import type { LinearStage } from '../plan/lower.ts';
 import type { EvaluationPlan, LinearOpPlan } from '../plan/types.ts';
@@ -62,7 +62,7 @@ export class ModelEngine {
   private encodeWeights(bundle: ModelBundle): void {
     const stages = lowerBundle(bundle);
     const { encoder } = this.ckks;
-    const lanes = this.plan.moleculesPerCiphertext;
+    const lanes = laneCount(this.plan);
     const slots = this.plan.slotCount;
     const q1 = this.ckks.dataPrimes[this.ckks.dataPrimes.length - 1]!;
     for (const partition of this.plan.partitions) {
@@ -254,7 +254,7 @@ export class EvaluationSession {
   }
 
   private rotate(ct: CipherText, featureSteps: number): CipherText {
-    const slots = featureSteps * this.engine.plan.moleculesPerCiphertext;
+    const slots = featureSteps * laneCount(this.engine.plan);
     return sealCall(`rotate ${slots}`, () => this.evaluator.rotateVector(ct, slots, this.galoisKeys) as CipherText);
   }
 

@@ -1,4 +1,4 @@
-import type { VectorLayout } from './types.ts';
+import type { EvaluationPlan, VectorLayout } from './types.ts';
 
 export { nextPowerOfTwo } from '../featurizer-spec.ts';
 
@@ -36,23 +36,48 @@ export function layOutVector(layout: VectorLayout, logical: ArrayLike<number>): 
   return out;
 }
 
+/** Physical lanes of a plan's ciphertexts: its molecules plus the reserved lanes (plans before those: none). */
+export const laneCount = (plan: Pick<EvaluationPlan, 'lanes' | 'moleculesPerCiphertext'>): number =>
+  plan.lanes ?? plan.moleculesPerCiphertext;
+
+/** The lane molecule 0 goes in: lanes below it are reserved (see EvaluationPlan.lanes). */
+export const firstMoleculeLane = (plan: Pick<EvaluationPlan, 'lanes' | 'moleculesPerCiphertext'>): number =>
+  laneCount(plan) - plan.moleculesPerCiphertext;
+
 /**
- * Interleaves up to B molecules' period vectors into slotCount slots: slot s = period[⌊s/B⌋ mod p] of molecule
- * s mod B. Missing lanes repeat the molecules given (a single molecule fills every lane).
+ * Interleaves up to B molecules' period vectors into slotCount slots of `lanes` lanes: slot s holds period
+ * position ⌊s/lanes⌋ mod p of lane s mod lanes. Molecule m goes in lane firstLane + m; missing molecule lanes
+ * repeat the molecules given (a single molecule fills every one). Reserved lanes (below firstLane) get
+ * `reserved(lane)`'s period, or zeros.
  */
-export function packMolecules(periods: Float64Array[], lanes: number, slotCount: number): Float64Array {
-  if (periods.length === 0 || periods.length > lanes) throw new RangeError(`pack 1..${lanes} molecules`);
+export function packMolecules(
+  periods: Float64Array[],
+  lanes: number,
+  slotCount: number,
+  firstLane = 0,
+  reserved?: (lane: number) => Float64Array,
+): Float64Array {
+  const capacity = lanes - firstLane;
+  if (periods.length === 0 || periods.length > capacity) throw new RangeError(`pack 1..${capacity} molecules`);
   const period = periods[0]!.length;
+  const laneVectors = Array.from({ length: lanes }, (_, lane) =>
+    lane < firstLane ? (reserved?.(lane) ?? new Float64Array(period)) : periods[(lane - firstLane) % periods.length]!,
+  );
   const slots = new Float64Array(slotCount);
-  for (let s = 0; s < slotCount; s++)
-    slots[s] = periods[(s % lanes) % periods.length]![Math.floor(s / lanes) % period]!;
+  for (let s = 0; s < slotCount; s++) slots[s] = laneVectors[s % lanes]![Math.floor(s / lanes) % period]!;
   return slots;
 }
 
-/** Reads molecule m's logical vector back from decoded slots (first period only). */
-export function unpackMolecule(slots: ArrayLike<number>, layout: VectorLayout, lanes: number, molecule: number) {
+/** Reads molecule m's logical vector back from decoded slots (first period only; lane firstLane + m). */
+export function unpackMolecule(
+  slots: ArrayLike<number>,
+  layout: VectorLayout,
+  lanes: number,
+  molecule: number,
+  firstLane = 0,
+) {
   const out = new Float64Array(layout.length);
-  for (let i = 0; i < layout.length; i++) out[i] = slots[positionOf(layout, i) * lanes + molecule]!;
+  for (let i = 0; i < layout.length; i++) out[i] = slots[positionOf(layout, i) * lanes + firstLane + molecule]!;
   return out;
 }
 

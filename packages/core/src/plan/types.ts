@@ -108,8 +108,14 @@ export interface EvaluationPlan {
   model: { name: string; inputLength: number; outputCount: number };
   parameters: CkksParameters;
   slotCount: number;
-  /** B: molecules per ciphertext (a single molecule is replicated into all B lanes). */
+  /** B: molecules per ciphertext (a single molecule is replicated into all B molecule lanes). */
   moleculesPerCiphertext: number;
+  /**
+   * Physical lanes (slotCount / period) when some are reserved: lanes 0..lanes − B − 1 carry no molecule. The
+   * lanes holding SEAL's first slots collect 10–35× the key-switching noise of the others (measured); a wide
+   * plan leaves them empty. Absent: every lane holds a molecule (lanes = B).
+   */
+  lanes?: number;
   /** Union of every partition's steps: the only Galois keys the client generates. */
   galoisSteps: number[];
   relinearizationKeys: boolean;
