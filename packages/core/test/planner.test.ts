@@ -37,6 +37,16 @@ describe('planner', () => {
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
 
+  it('leaves lanes 0 and 1 empty when a plan has 16 or more lanes, unless told otherwise', () => {
+    const small = makeBundle({ name: 'small', inputLength: 64, layers: [randomDense(64, 8, random), { kind: 'square' }, randomDense(8, 1, random)] }); // prettier-ignore
+    const parameters = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], securityLevel: 'tc128' as const };
+    expect(planModel(small, { parameters })).toMatchObject({ lanes: 64, moleculesPerCiphertext: 62 });
+    const full = planModel(small, { parameters, reservedLanes: 0 });
+    expect([full.lanes, full.moleculesPerCiphertext]).toEqual([undefined, 64]);
+    expect(planModel(mlp).lanes).toBeUndefined(); // 4 lanes: all carry molecules
+    expect(() => planModel(small, { parameters, reservedLanes: 64 })).toThrow(/reservedLanes 64/);
+  });
+
   it('uses client-side im2col for a first-layer conv: 4 diagonals instead of dozens', () => {
     const bundle = makeBundle({
       name: 'conv',

@@ -38,6 +38,8 @@ export interface PlanOptions {
    * DEFAULT_MASK_BITS; 0 turns blinding off). Each mask bit costs half a scale bit of the activation before a square.
    */
   maskBits?: number;
+  /** Lanes left empty (default `reservedLanes(lanes)`): fewer molecules per ciphertext, less rotation noise. */
+  reservedLanes?: number;
 }
 
 /**
@@ -185,6 +187,9 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   const slotCount = parameters.polyModulusDegree / 2;
   if (period > slotCount) throw new PlanningError(`period ${period} exceeds ${slotCount} slots`);
   const lanes = slotCount / period;
+  const reserved = options.reservedLanes ?? reservedLanes(lanes);
+  if (!Number.isInteger(reserved) || reserved < 0 || reserved >= lanes)
+    throw new PlanningError(`reservedLanes ${reserved} is not an integer in 0..${lanes - 1}`);
   const [q0, q1] = parameters.coeffModulusBits as [number, number, number];
   // Two ways to fit a square in [q0, q1]. A small q1 (e.g. [60, 30, 60]): rescale the linear result by q1, square
   // at q0 alone; (2^s'·z)² and any mask share q0's 58 bits, so each mask bit costs half a bit of s'. A wide q1
@@ -331,8 +336,8 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
     model: { name: bundle.name, inputLength: bundle.inputLength, outputCount },
     parameters,
     slotCount,
-    moleculesPerCiphertext: lanes - reservedLanes(lanes),
-    ...(reservedLanes(lanes) > 0 ? { lanes } : {}),
+    moleculesPerCiphertext: lanes - reserved,
+    ...(reserved > 0 ? { lanes } : {}),
     galoisSteps,
     relinearizationKeys: false,
     partitions,

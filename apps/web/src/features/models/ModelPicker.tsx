@@ -21,7 +21,6 @@ function metricText(value: ModelSummary['metrics'][string]): string {
 /** One model's card: what it predicts, from what data, how well, and what encryption costs and hides. */
 export function ModelCardView({ model }: { model: ModelSummary }) {
   const card = model.card;
-  const privacy = card?.privacy;
   const parameters = model.plan.parameters;
   return (
     <article className="model-card" aria-label={`Model card: ${model.title}`} data-testid="model-card">
@@ -60,7 +59,7 @@ export function ModelCardView({ model }: { model: ModelSummary }) {
           <p>
             <strong>Privacy:</strong> CKKS, N = {parameters.polyModulusDegree}, 128-bit security,{' '}
             {model.plan.partitions.length} partition{model.plan.partitions.length > 1 ? 's' : ''}; public evaluation
-            keys {formatBytes(privacy?.evaluationKeyBytes ?? model.limits.evaluationKeyBytes)} (uploaded once per
+            keys {formatBytes(model.limits.evaluationKeyBytes)} (uploaded once per
             session). The server sees only those keys and ciphertexts — never your molecule, its features or the
             result.
           </p>
