@@ -89,8 +89,10 @@ export async function selectPlan(
         trials.push({ parameters: plan.parameters, maskBits, rejected: `masks fit only ${weakest} bits` });
         continue;
       }
+      // A plan at the edge would miss the target on the next molecules (see MASKED_ERROR_MARGIN).
+      const accepted = maskBits > 0 ? target / MASKED_ERROR_MARGIN : target;
       let maxAbsError = 0;
-      for (let run = 0; run < (maskBits > 0 ? MASKED_ERROR_RUNS : 1); run++)
+      for (let run = 0; run < (maskBits > 0 ? MASKED_ERROR_RUNS : 1) && maxAbsError <= accepted; run++)
         maxAbsError = Math.max(maxAbsError, await measurePlanError(plan, bundle, samples, options.loader));
       const trial: ParameterTrial = {
         parameters: plan.parameters,
@@ -100,8 +102,6 @@ export async function selectPlan(
         maskBits,
       };
       trials.push(trial);
-      // A plan at the edge would miss the target on the next molecules (see MASKED_ERROR_MARGIN).
-      const accepted = maskBits > 0 ? target / MASKED_ERROR_MARGIN : target;
       if (maxAbsError <= accepted) return { plan, maxAbsError, trials };
       trial.rejected = `measured error ${maxAbsError.toExponential(2)} > ${accepted}`;
     }

@@ -38,12 +38,13 @@ describe('blinded refresh', () => {
     // selectPlan: the strongest mask whose measured error (masks on) is within 1e-3, as the server plans.
     const { plan, trials } = await selectPlan(bundle, inputs);
     const output = plan.partitions[0]!.output;
-    expect(output.maskBits).toBe(16);
-    expect(trials.filter((t) => t.maskBits === 16 && t.rejected).length).toBeGreaterThan(0); // [60,30,60] was not enough
-    expect(plan.parameters.coeffModulusBits).toEqual([60, 60, 60]);
-    expect(output.maskRange).toBeCloseTo(2 ** 16 * output.bound);
+    // The strongest rung: 32-bit masks need the three-data-prime chain (the two-prime ones were tried first).
+    expect(output.maskBits).toBe(32);
+    expect(trials.filter((t) => t.maskBits === 32 && t.rejected).length).toBeGreaterThan(0);
+    expect(plan.parameters.coeffModulusBits).toEqual([60, 60, 40, 58]);
+    expect(output.maskRange).toBeCloseTo(2 ** 32 * output.bound);
     expect(plan.partitions[1]!.output.maskBits).toBeUndefined(); // the prediction is the client's
-    expect(plan.blinding).toMatchObject({ maskBits: 16, leakagePerValue: 2 ** -16, maskedValuesPerMolecule: 32 });
+    expect(plan.blinding).toMatchObject({ maskBits: 32, leakagePerValue: 2 ** -32, maskedValuesPerMolecule: 32 });
     const engine = await ModelEngine.create(plan, bundle);
     const client = await FheClient.create(plan);
     const session = engine.openSession(client.evaluationKeys().galoisKeys);
@@ -53,7 +54,7 @@ describe('blinded refresh', () => {
       const cts = client.encryptFeatures(inputs);
       // Without masks the client would read z itself (this is what blinding prevents).
       const plain = client.decryptPartition(0, session.evaluatePartition(0, cts), inputs.length);
-      const tolerance = 1e-2 * output.bound; // intermediate values: precision relative to their size (s′ = 20 here)
+      const tolerance = 1e-2 * output.bound; // intermediate values: precision relative to their size
       plain.forEach((v, m) => v.forEach((y, i) => expect(Math.abs(y - hidden[m]![i]!)).toBeLessThan(tolerance)));
       // With masks: far from z, and different on every request for the same molecules.
       const masks = drawPartitionMasks(plan, 0, inputs.length)!;
@@ -63,7 +64,7 @@ describe('blinded refresh', () => {
       let far = 0;
       seen.forEach((v, m) =>
         v.forEach((y, i) => {
-          // z + r with r the stored mask, up to CKKS noise; |r| is 2^16 × the activation's bound at most.
+          // z + r with r the stored mask, up to CKKS noise; |r| is 2^32 × the activation’s bound at most.
           expect(Math.abs(y - hidden[m]![i]! - masks[0]![m * 32 + i]!)).toBeLessThan(tolerance);
           if (Math.abs(y - hidden[m]![i]!) > output.bound) far++;
           expect(again[m]![i]).not.toBeCloseTo(y, 0);

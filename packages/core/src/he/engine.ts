@@ -196,7 +196,7 @@ export class EvaluationSession {
     const partition = plan.partitions[index];
     if (!partition) throw new RangeError(`no partition ${index}`);
     const expectedScale = 2 ** partition.input.scaleBits;
-    if (input.size !== 2 || input.coeffModulusSize !== 2 || Math.abs(input.scale / expectedScale - 1) > 1e-9)
+    if (input.size !== 2 || input.coeffModulusSize !== this.engine.ckks.dataPrimes.length || Math.abs(input.scale / expectedScale - 1) > 1e-9)
       throw new InvalidCiphertextError(`partition ${index} takes fresh top-level ciphertexts at scale 2^${partition.input.scaleBits}`); // prettier-ignore
     if (blinding && (blinding.molecules < 1 || blinding.molecules > plan.moleculesPerCiphertext))
       throw new RangeError(`a ciphertext carries 1..${plan.moleculesPerCiphertext} molecules, not ${blinding.molecules}`); // prettier-ignore

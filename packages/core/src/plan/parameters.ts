@@ -29,7 +29,8 @@ export function assertTc128(parameters: CkksParameters): void {
 }
 
 /**
- * Candidate chains, each [q0, q1, P]. Two data primes: every partition is one linear map (rescaled once, after its
+ * Candidate chains, each [q0, q1, P] (or [q0, q0', q1, P], q0·q0' acting as one q0). Two data primes: every
+ * partition is one linear map (rescaled once, after its
  * rotations) and an optional square that is returned unrescaled; the client refreshes in between. Few primes make
  * each key switch cheap (cost ∝ k·(k+1) NTTs for k data primes) and each Galois key small.
  * P = q0 = 60 bits keeps key-switching noise near 2^18; q1 is the input scale.
@@ -41,7 +42,18 @@ export const PARAMETER_CANDIDATES: readonly CkksParameters[] = [
   // Equal data primes: squares happen before the rescale, which leaves room for the blinded refresh's masks.
   { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60], securityLevel: 'tc128' },
   { polyModulusDegree: 16384, coeffModulusBits: [60, 40, 60], securityLevel: 'tc128' },
+  // Three data primes, still one rescale (by the last, 40 bits): the square then has q0·q1 = 120 bits instead of
+  // 60, about 20 more scale bits for a masked activation, for ~2× the key-switching work and larger keys. Chosen
+  // only when no two-prime chain holds the mask.
+  { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 40, 58], securityLevel: 'tc128' },
 ];
+
+/** Bits left after a partition's one rescale (every data prime but the last): what a square must fit under. */
+export const remainingBits = (parameters: CkksParameters): number =>
+  parameters.coeffModulusBits.slice(0, -2).reduce((a, b) => a + b, 0);
+
+/** Bits of the prime a partition rescales by (the last data prime). */
+export const rescaleBits = (parameters: CkksParameters): number => parameters.coeffModulusBits.at(-2)!;
 
 /**
  * Cost model calibrated on this machine (node-seal 6 WASM, N=8192, [60,40,60]): rotation 3.5 ms, multiplyPlain

@@ -4,7 +4,14 @@ import { diagonalIndices, scheduleRotations, slotMatrix } from './diagonals.ts';
 import { forwardStages, lowerBundle, UnsupportedNetworkError } from './lower.ts';
 import type { AffineStage, LinearStage, Stage } from './lower.ts';
 import { nextPowerOfTwo } from './layout.ts';
-import { assertTc128, keySwitchKeyBytes, PARAMETER_CANDIDATES, primitiveCostMs } from './parameters.ts';
+import {
+  assertTc128,
+  keySwitchKeyBytes,
+  PARAMETER_CANDIDATES,
+  primitiveCostMs,
+  remainingBits,
+  rescaleBits,
+} from './parameters.ts';
 import { PLAN_VERSION } from './types.ts';
 import type {
   BlindingSummary,
@@ -44,7 +51,7 @@ export interface PlanOptions {
 
 /**
  * planModel's default mask bits: statistical distance ≤ 2^−12 per hidden value (table in docs/security.md);
- * `selectPlan` (what the server and training use) measures MASK_BITS_LADDER from 16 bits down instead.
+ * `selectPlan` (what the server and training use) measures MASK_BITS_LADDER from 32 bits down instead.
  */
 export const DEFAULT_MASK_BITS = 12;
 
@@ -52,7 +59,7 @@ export const DEFAULT_MASK_BITS = 12;
  * Mask settings `selectPlan` tries, strongest first. The last rung, 0, serves a model unblinded when no mask keeps
  * its measured error within the target (recorded: the plan then has no `blinding`; the server logs it).
  */
-export const MASK_BITS_LADDER: readonly number[] = [16, 12, 8, 4, 0];
+export const MASK_BITS_LADDER: readonly number[] = [32, 24, 16, 12, 8, 4, 0];
 
 /**
  * In a square-at-top partition the input gets ⌊S/2⌋ + 3 scale bits and the weights the rest: fresh encryption
@@ -162,13 +169,12 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   });
   const period = widestPeriod();
 
-  const fits = (p: CkksParameters) => p.polyModulusDegree / 2 >= period && p.coeffModulusBits[0]! - 2 - 2 * log2Ceil(margin * Math.max(...stages.map((_, i) => stageBound(i)))) >= 2 * minimumScaleBits; // prettier-ignore
+  const fits = (p: CkksParameters) => p.polyModulusDegree / 2 >= period && remainingBits(p) - 2 - 2 * log2Ceil(margin * Math.max(...stages.map((_, i) => stageBound(i)))) >= 2 * minimumScaleBits; // prettier-ignore
   if (!options.parameters) {
     // The first candidate that holds the period and, with its masks, the scale budget of every partition.
     let failure: unknown = new PlanningError(`no tc128 parameter set holds period ${period} with enough precision`);
     // With masks, square-at-top chains first: they keep the most precision per mask bit.
-    const squaresAtTop = (p: CkksParameters) =>
-      maskBits > 0 && p.coeffModulusBits[1]! >= p.coeffModulusBits[0]! ? 0 : 1;
+    const squaresAtTop = (p: CkksParameters) => (maskBits > 0 && rescaleBits(p) >= remainingBits(p) ? 0 : 1);
     const ordered = PARAMETER_CANDIDATES.filter(fits).sort((a, b) => squaresAtTop(a) - squaresAtTop(b));
     for (const candidate of ordered) {
       try {
@@ -182,15 +188,17 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   }
   const parameters = options.parameters;
   assertTc128(parameters);
-  if (parameters.coeffModulusBits.length !== 3)
-    throw new PlanningError('this planner uses [q0, q1, P] chains (one rescale per partition)');
+  if (parameters.coeffModulusBits.length < 3)
+    throw new PlanningError('this planner needs a chain of data primes and a special prime (one rescale per partition)'); // prettier-ignore
   const slotCount = parameters.polyModulusDegree / 2;
   if (period > slotCount) throw new PlanningError(`period ${period} exceeds ${slotCount} slots`);
   const lanes = slotCount / period;
   const reserved = options.reservedLanes ?? reservedLanes(lanes);
   if (!Number.isInteger(reserved) || reserved < 0 || reserved >= lanes)
     throw new PlanningError(`reservedLanes ${reserved} is not an integer in 0..${lanes - 1}`);
-  const [q0, q1] = parameters.coeffModulusBits as [number, number, number];
+  // q0: every data prime but the last (what remains after the one rescale); q1: the last, which the rescale divides by.
+  const q0 = remainingBits(parameters);
+  const q1 = rescaleBits(parameters);
   // Two ways to fit a square in [q0, q1]. A small q1 (e.g. [60, 30, 60]): rescale the linear result by q1, square
   // at q0 alone; (2^s'·z)² and any mask share q0's 58 bits, so each mask bit costs half a bit of s'. A wide q1
   // ([60, 60, 60]): square the unrescaled product at q0·q1, add the mask and rescale once after it; the mask then
