@@ -24,6 +24,8 @@ import type { PlainText } from 'node-seal/implementation/plain-text';
 
 export interface EngineNetworkResult {
   name: string;
+  /** Mask bits of the blinded refresh (0: unblinded, the engine alone). */
+  maskBits: number;
   parameters: EvaluationPlan['parameters'];
   partitions: number;
   serverMsPerCiphertext: number;
@@ -218,8 +220,13 @@ async function runBaseline(bundle: ModelBundle, input: Float64Array) {
   return { serverMs, rotations, keySwitches, output };
 }
 
-async function benchNetwork(bundle: ModelBundle, samples: Float64Array[]): Promise<EngineNetworkResult> {
-  const { plan, maxAbsError: selectionError } = await selectPlan(bundle, samples);
+/** `maskBits` undefined: what the server would choose (privacy first); 0: the unblinded plan. */
+async function benchNetwork(
+  bundle: ModelBundle,
+  samples: Float64Array[],
+  maskBits?: number,
+): Promise<EngineNetworkResult> {
+  const { plan, maxAbsError: selectionError } = await selectPlan(bundle, samples, maskBits === undefined ? {} : { maskBits }); // prettier-ignore
   const encodeStarted = performance.now();
   const engine = await ModelEngine.create(plan, bundle);
   const weightEncodingMs = performance.now() - encodeStarted;
@@ -284,6 +291,7 @@ async function benchNetwork(bundle: ModelBundle, samples: Float64Array[]): Promi
     const serverMsPerCiphertext = median(serverTimes);
     return {
       name: bundle.name,
+      maskBits: plan.blinding?.maskBits ?? 0,
       parameters: plan.parameters,
       partitions: plan.partitions.length,
       serverMsPerCiphertext: round(serverMsPerCiphertext),
@@ -318,10 +326,12 @@ async function benchNetwork(bundle: ModelBundle, samples: Float64Array[]): Promi
 
 export async function runEngineBench(): Promise<EngineBenchResult> {
   const networks: EngineNetworkResult[] = [];
-  for (const { bundle, samples } of benchmarkNetworks()) {
-    networks.push(await benchNetwork(bundle, samples));
-    if (process.env.BENCH_VERBOSE) console.error(JSON.stringify(networks[networks.length - 1]));
-  }
+  // Each network twice: as the server would plan it (blinded, privacy first), and unblinded (the engine alone).
+  for (const { bundle, samples } of benchmarkNetworks())
+    for (const maskBits of [undefined, 0]) {
+      networks.push(await benchNetwork(bundle, samples, maskBits));
+      if (process.env.BENCH_VERBOSE) console.error(JSON.stringify(networks[networks.length - 1]));
+    }
   const seal = await loadSeal();
   return {
     machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown'}, Node ${process.version}`,

@@ -32,8 +32,9 @@ results.engine = engine;
 console.table(
   Object.fromEntries(
     engine.networks.map((n) => [
-      n.name,
+      `${n.name} (${n.maskBits ? `${n.maskBits}-bit masks` : 'unblinded'})`,
       {
+        chain: n.parameters.coeffModulusBits.join(','),
         'ms/ciphertext': Math.round(n.serverMsPerCiphertext),
         'molecules/ct': n.moleculesPerCiphertext,
         'ms/molecule': Math.round(n.serverMsPerMolecule),

@@ -55,10 +55,19 @@ export async function measurePlanError(
 }
 
 /**
- * Automatic parameter selection: privacy first, then speed. For each mask setting (strongest first, unless
- * `maskBits` fixes one) every tc128 candidate the network fits is planned, ordered by estimated server time then
- * evaluation-key bytes, and the first whose measured error on the samples (masks on) meets the target (a third
- * of it, in each of three runs, for a masked plan) wins.
+ * Masks at least this strong are worth a costlier chain: below it, extraction takes ~2^bits queries per bound,
+ * which rate limits barely price (2^16 at 6,000 a minute is 11 minutes).
+ */
+export const PREFERRED_MASK_BITS = 16;
+
+/**
+ * Automatic parameter selection: privacy first, then speed. Every tc128 candidate the network fits is ordered by
+ * estimated server time per molecule, then evaluation-key bytes. The cheapest candidate that holds masks of at
+ * least PREFERRED_MASK_BITS wins, with the strongest rung of MASK_BITS_LADDER it holds (so the shipped models get
+ * 32 bits on the three-prime chain, while a network the two-prime chains mask well keeps their speed). If none
+ * does, the weaker rungs are tried the same way, strongest first, down to 0 (unblinded). "Holds" means its error
+ * measured on the samples with masks on meets a fifth of the target in each of three runs (the target itself for
+ * an unblinded plan). `maskBits` fixes the rung.
  */
 export async function selectPlan(
   bundle: ModelBundle,
@@ -67,44 +76,62 @@ export async function selectPlan(
 ): Promise<PlanSelection> {
   const target = options.maxAbsError ?? 1e-3;
   const trials: ParameterTrial[] = [];
-  for (const maskBits of options.maskBits !== undefined ? [options.maskBits] : MASK_BITS_LADDER) {
-    const plans: EvaluationPlan[] = [];
-    for (const parameters of PARAMETER_CANDIDATES) {
-      try {
-        const plan = planModel(bundle, { ...options, maskBits, parameters, samples });
-        plans.push(plan);
-      } catch (error) {
-        if (!(error instanceof PlanningError)) throw error;
-        trials.push({ parameters, maskBits, rejected: error.message });
-      }
+  const ladder = options.maskBits !== undefined ? [options.maskBits] : MASK_BITS_LADDER;
+  const plan = (parameters: CkksParameters, maskBits: number): EvaluationPlan | undefined => {
+    try {
+      return planModel(bundle, { ...options, maskBits, parameters, samples });
+    } catch (error) {
+      if (!(error instanceof PlanningError)) throw error;
+      trials.push({ parameters, maskBits, rejected: error.message });
+      return undefined;
     }
-    plans.sort(
-      (a, b) =>
-        a.estimates.serverMs / a.moleculesPerCiphertext - b.estimates.serverMs / b.moleculesPerCiphertext ||
-        a.estimates.evaluationKeyBytes - b.estimates.evaluationKeyBytes,
-    );
-    for (const plan of plans) {
-      const weakest = plan.blinding?.maskBits ?? 0;
-      if (weakest < maskBits) {
-        trials.push({ parameters: plan.parameters, maskBits, rejected: `masks fit only ${weakest} bits` });
-        continue;
-      }
-      // A plan at the edge would miss the target on the next molecules (see MASKED_ERROR_MARGIN).
-      const accepted = maskBits > 0 ? target / MASKED_ERROR_MARGIN : target;
-      let maxAbsError = 0;
-      for (let run = 0; run < (maskBits > 0 ? MASKED_ERROR_RUNS : 1) && maxAbsError <= accepted; run++)
-        maxAbsError = Math.max(maxAbsError, await measurePlanError(plan, bundle, samples, options.loader));
-      const trial: ParameterTrial = {
-        parameters: plan.parameters,
-        estimatedServerMs: plan.estimates.serverMs,
-        evaluationKeyBytes: plan.estimates.evaluationKeyBytes,
-        maxAbsError,
-        maskBits,
-      };
-      trials.push(trial);
-      if (maxAbsError <= accepted) return { plan, maxAbsError, trials };
-      trial.rejected = `measured error ${maxAbsError.toExponential(2)} > ${accepted}`;
+  };
+  /** Plans, measures and records one (candidate, rung); the measured error when it holds the rung. */
+  const holds = async (candidate: EvaluationPlan | undefined, maskBits: number): Promise<number | undefined> => {
+    if (!candidate) return undefined;
+    const weakest = candidate.blinding?.maskBits ?? 0;
+    if (weakest < maskBits) {
+      trials.push({ parameters: candidate.parameters, maskBits, rejected: `masks fit only ${weakest} bits` });
+      return undefined;
     }
-  }
+    // A plan at the edge would miss the target on the next molecules (see MASKED_ERROR_MARGIN).
+    const accepted = maskBits > 0 ? target / MASKED_ERROR_MARGIN : target;
+    let maxAbsError = 0;
+    for (let run = 0; run < (maskBits > 0 ? MASKED_ERROR_RUNS : 1) && maxAbsError <= accepted; run++)
+      maxAbsError = Math.max(maxAbsError, await measurePlanError(candidate, bundle, samples, options.loader));
+    const trial: ParameterTrial = {
+      parameters: candidate.parameters,
+      estimatedServerMs: candidate.estimates.serverMs,
+      evaluationKeyBytes: candidate.estimates.evaluationKeyBytes,
+      maxAbsError,
+      maskBits,
+    };
+    trials.push(trial);
+    if (maxAbsError <= accepted) return maxAbsError;
+    trial.rejected = `measured error ${maxAbsError.toExponential(2)} > ${accepted}`;
+    return undefined;
+  };
+  // Cost does not depend on the masks (same rotations and products), so candidates are ranked once.
+  const ranked = PARAMETER_CANDIDATES.flatMap((parameters) => {
+    const ranking = plan(parameters, 0);
+    return ranking ? [{ parameters, ranking }] : [];
+  }).sort(
+    ({ ranking: a }, { ranking: b }) =>
+      a.estimates.serverMs / a.moleculesPerCiphertext - b.estimates.serverMs / b.moleculesPerCiphertext ||
+      a.estimates.evaluationKeyBytes - b.estimates.evaluationKeyBytes,
+  );
+  const strong = ladder.filter((bits) => bits >= PREFERRED_MASK_BITS);
+  for (const { parameters } of ranked)
+    for (const maskBits of strong) {
+      const candidate = plan(parameters, maskBits);
+      const maxAbsError = await holds(candidate, maskBits);
+      if (maxAbsError !== undefined) return { plan: candidate!, maxAbsError, trials };
+    }
+  for (const maskBits of ladder.filter((bits) => bits < PREFERRED_MASK_BITS))
+    for (const { parameters } of ranked) {
+      const candidate = maskBits === 0 ? ranked.find((r) => r.parameters === parameters)!.ranking : plan(parameters, maskBits); // prettier-ignore
+      const maxAbsError = await holds(candidate, maskBits);
+      if (maxAbsError !== undefined) return { plan: candidate!, maxAbsError, trials };
+    }
   throw new PlanningError(`no tc128 parameter set reaches max abs error ${target}: ${JSON.stringify(trials)}`);
 }
