@@ -16,7 +16,7 @@ import { heldOutFeatures } from '../../../stress/molecules.ts';
 
 // Blinded refresh through the real server: two worker threads (a query's partitions may run on either), masks
 // kept per query on the main thread, removed from the refreshed inputs, dropped with the query and the session.
-// The model is apps/server/test/helpers.ts's smallRegression (64→16→x²→1): selectPlan gives it 8-bit masks.
+// The model is apps/server/test/helpers.ts's smallRegression (64→16→x²→1): selectPlan gives it 16+ bit masks.
 const deep = smallRegression();
 const random = seededRandom(21);
 const stages = lowerBundle(deep);

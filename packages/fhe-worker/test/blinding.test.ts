@@ -13,7 +13,7 @@ import {
 } from '@chemveil/core';
 import { describe, expect, it } from 'vitest';
 import { FheClient } from '../src/client.ts';
-import { selectPlan } from '../src/select.ts';
+import { MASKED_ERROR_MARGIN, selectPlan } from '../src/select.ts';
 
 // Blinded refresh in process: the client's view of an intermediate result is z + r, not the hidden activation z;
 // the server removes r from the refreshed input, so the prediction is unchanged (within 1e-3).
@@ -38,14 +38,23 @@ describe('blinded refresh', () => {
     // selectPlan: the strongest mask whose measured error (masks on) is within 1e-3, as the server plans.
     const { plan, trials } = await selectPlan(bundle, inputs);
     const output = plan.partitions[0]!.output;
-    // The cheapest chain that holds 16-bit masks, with the strongest rung it holds: [60, 60, 60] (squares before
-    // the rescale; estimated cheapest) missed 32 and 24 bits but holds 16, so the slower three-prime chain is not needed.
-    expect(output.maskBits).toBe(16);
-    expect(trials.some((t) => t.maskBits === 24 && t.parameters.coeffModulusBits.join() === '60,60,60' && t.rejected)).toBe(true); // prettier-ignore
-    expect(plan.parameters.coeffModulusBits).toEqual([60, 60, 60]);
-    expect(output.maskRange).toBeCloseTo(2 ** 16 * output.bound);
+    // The cheapest chain that holds masks of 16+ bits, with the strongest rung it holds. This network sits near
+    // the edge on [60, 60, 60] (estimated cheapest: it misses 32 bits and usually 24), so which rung and chain win
+    // varies with the run's noise; the policy does not.
+    const bits = output.maskBits!;
+    expect([16, 24, 32]).toContain(bits);
+    const chain = (t: { parameters: { coeffModulusBits: number[] } }) => t.parameters.coeffModulusBits.join();
+    const held = trials.filter((t) => !t.rejected && t.maxAbsError !== undefined);
+    expect(held).toHaveLength(1); // the first plan that holds wins
+    expect(held[0]!.maxAbsError).toBeLessThanOrEqual(1e-3 / MASKED_ERROR_MARGIN);
+    // Every stronger rung on the winning chain was tried and missed.
+    for (const stronger of [24, 32].filter((b) => b > bits))
+      expect(trials.some((t) => t.maskBits === stronger && chain(t) === chain(plan) && t.rejected)).toBe(true);
+    // A costlier chain only after [60, 60, 60] missed even 16 bits.
+    if (chain(plan) !== '60,60,60') expect(trials.some((t) => t.maskBits === 16 && chain(t) === '60,60,60' && t.rejected)).toBe(true); // prettier-ignore
+    expect(output.maskRange).toBeCloseTo(2 ** bits * output.bound);
     expect(plan.partitions[1]!.output.maskBits).toBeUndefined(); // the prediction is the client's
-    expect(plan.blinding).toMatchObject({ maskBits: 16, leakagePerValue: 2 ** -16, maskedValuesPerMolecule: 32 });
+    expect(plan.blinding).toMatchObject({ maskBits: bits, leakagePerValue: 2 ** -bits, maskedValuesPerMolecule: 32 });
     const engine = await ModelEngine.create(plan, bundle);
     const client = await FheClient.create(plan);
     const session = engine.openSession(client.evaluationKeys().galoisKeys);
@@ -65,7 +74,7 @@ describe('blinded refresh', () => {
       let far = 0;
       seen.forEach((v, m) =>
         v.forEach((y, i) => {
-          // z + r with r the stored mask, up to CKKS noise; |r| is 2^16 × the activation’s bound at most.
+          // z + r with r the stored mask, up to CKKS noise; |r| is 2^maskBits × the activation’s bound at most.
           expect(Math.abs(y - hidden[m]![i]! - masks[0]![m * 32 + i]!)).toBeLessThan(tolerance);
           if (Math.abs(y - hidden[m]![i]!) > output.bound) far++;
           expect(again[m]![i]).not.toBeCloseTo(y, 0);
