@@ -70,7 +70,12 @@ describe('a real server process under load and faults', () => {
       const after = await quietMemory(server.url);
       expect(after.sessions).toBe(0);
       expect(sealHeapOf(after)).toBeLessThanOrEqual(sealHeapOf(baseline) * 1.1);
-      expect(after.rss).toBeLessThanOrEqual(baseline.rss * 1.1);
+      // What can leak returns within 10%: the SEAL heaps (idle workers recycled), the main thread's JS heap and
+      // its buffers (keys, bodies, masks). RSS as a whole varies ±13% between runs here whatever happened: worker
+      // threads come and go and the allocator keeps some of their pages, so it gets 25%.
+      const js = (m: typeof after) => m.heapUsed + m.arrayBuffers;
+      expect(js(after)).toBeLessThanOrEqual(js(baseline) * 1.1);
+      expect(after.rss).toBeLessThanOrEqual(baseline.rss * 1.25);
 
       const fault = await runFault({
         url: server.url,
