@@ -70,7 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Ser
     modelsDir: flags.models ?? env.CHEMVEIL_MODELS_DIR ?? `${repoRoot}models`,
     workers: integer('workers', flags.workers ?? env.CHEMVEIL_WORKERS ?? String(Math.min(2, availableParallelism())), 1, 64), // prettier-ignore
     sessionTtlSeconds: integer('CHEMVEIL_SESSION_TTL', env.CHEMVEIL_SESSION_TTL ?? '1800', 1, 86400),
-    maxSessionBytes: integer('CHEMVEIL_SESSION_MEMORY_MB', env.CHEMVEIL_SESSION_MEMORY_MB ?? '512', 1, 1 << 20) * 2 ** 20, // prettier-ignore
+    maxSessionBytes: integer('CHEMVEIL_SESSION_MEMORY_MB', env.CHEMVEIL_SESSION_MEMORY_MB ?? '3072', 1, 1 << 20) * 2 ** 20, // prettier-ignore
     maxSessions: integer('CHEMVEIL_MAX_SESSIONS', env.CHEMVEIL_MAX_SESSIONS ?? '256', 1, 1e6),
     maxCiphertextsPerRequest: integer('CHEMVEIL_MAX_CIPHERTEXTS', env.CHEMVEIL_MAX_CIPHERTEXTS ?? '32', 1, 1024),
     maxQueuedCiphertexts: integer('CHEMVEIL_MAX_QUEUED', env.CHEMVEIL_MAX_QUEUED ?? '256', 1, 1e6),

@@ -10,7 +10,7 @@ import { serializeBundle } from '@chemveil/core';
 
 const bundle = smallRegression();
 const dirs = modelsDir({ 'small.cvmb': bundle });
-// Session keys are capped at 96 MiB (default 512): the memory bound below is about leaks, not about that cap.
+// Session keys are capped at 96 MiB (default 3072): the memory bound below is about leaks, not about that cap.
 const app = createApp({ ...dirs, workers: 2, requestsPerMinute: 1e9, maxSessionBytes: 96 * 2 ** 20 });
 let material: FuzzMaterial;
 
