@@ -9,7 +9,7 @@ import { runFault } from './faults.ts';
 import { heldOutFeatures } from './molecules.ts';
 import { fuzzMaterial, runFuzz } from './fuzz.ts';
 import { runLoad } from './load.ts';
-import { httpSend, quietMemory, readMemory, sealHeapOf, startServerProcess } from './server-process.ts';
+import { httpSend, jsBytesOf, quietMemory, readMemory, sealHeapOf, startServerProcess } from './server-process.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const FUZZ_REQUESTS = Number(args.get('fuzz') ?? 10_000);
@@ -74,13 +74,13 @@ try {
     baselineSealHeap: sealBaseline,
     afterSealHeap: sealAfter,
     sealHeapRatio: Number((sealAfter / sealBaseline).toFixed(3)),
-    baselineJsBytes: baseline.heapUsed + baseline.arrayBuffers,
-    afterJsBytes: after.heapUsed + after.arrayBuffers,
-    jsRatio: Number(((after.heapUsed + after.arrayBuffers) / (baseline.heapUsed + baseline.arrayBuffers)).toFixed(3)),
+    baselineJsBytes: jsBytesOf(baseline),
+    afterJsBytes: jsBytesOf(after),
+    jsRatio: Number((jsBytesOf(after) / jsBytesOf(baseline)).toFixed(3)),
     sessionsLeft: after.sessions,
   };
   // Same criteria as apps/server/test/faults.test.ts: what can leak within 10%, RSS as a whole within 25%.
-  if (after.heapUsed + after.arrayBuffers > (baseline.heapUsed + baseline.arrayBuffers) * 1.1)
+  if (jsBytesOf(after) > jsBytesOf(baseline) * 1.1)
     failures.push("the main thread's JS heap and buffers did not return within 10% of the baseline");
   if (after.rss > baseline.rss * 1.25) failures.push('RSS did not return within 25% of the baseline');
   if (sealAfter > sealBaseline * 1.1) failures.push('SEAL heap did not return within 10% of the baseline');

@@ -69,6 +69,9 @@ export const readMemory = async (url: string): Promise<MemoryReading> =>
 
 export const sealHeapOf = (m: MemoryReading): number => m.workers.reduce((a, w) => a + w.sealHeapBytes, 0);
 
+/** The main thread's JS heap and buffers: with the SEAL heaps, everything of the server that can leak. */
+export const jsBytesOf = (m: MemoryReading): number => m.heapUsed + m.arrayBuffers;
+
 /**
  * Memory once the server is quiet: no sessions, and two readings 500 ms apart agree (an idle worker may be
  * recycling: the old thread ending, the new one loading the models). Gives up after `timeoutMs` and returns the

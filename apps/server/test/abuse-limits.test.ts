@@ -1,23 +1,16 @@
 // Abuse limits: a per-client session quota and a per-client request rate, both answered with a clean 429 and
 // Retry-After before any body is read.
-import type { ErrorBody, ModelSummary } from '@chemveil/core';
-import { FheClient } from '@chemveil/fhe-worker';
+import type { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
-import { keysFrame, modelsDir, octets, smallRegression } from './helpers.ts';
+import { clientFor, errorOf, keysFrame, modelsDir, octets, smallRegression } from './helpers.ts';
 
 const dirs = modelsDir({ 'small.cvmb': smallRegression() });
-const errorOf = (response: { json: () => unknown }) => (response.json() as ErrorBody).error;
 let client: FheClient;
 let keys: Uint8Array;
 
 beforeAll(async () => {
-  const probe = createApp({ ...dirs, workers: 1 });
-  await probe.ready();
-  const model: ModelSummary = (await probe.inject({ url: '/v1/models/small' })).json();
-  await probe.close();
-  client = await FheClient.create(model.plan);
-  keys = client.evaluationKeys().galoisKeys;
+  ({ client, keys } = await clientFor(dirs, 'small'));
 }, 120_000);
 afterAll(() => client?.dispose());
 

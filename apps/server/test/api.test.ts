@@ -6,11 +6,11 @@ import {
   randomFingerprints,
   seededRandom,
 } from '@chemveil/core';
-import type { ErrorBody, ModelSummary } from '@chemveil/core';
+import type { ModelSummary } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
-import { keysFrame, modelsDir, octets, queryFrame, smallClassifier, smallRegression } from './helpers.ts';
+import { errorOf, keysFrame, modelsDir, octets, queryFrame, smallClassifier, smallRegression } from './helpers.ts';
 import { heldOutFeatures } from '../../../stress/molecules.ts';
 
 // Every route and every error code through app.inject(), on a server with one evaluation worker and two models.
@@ -22,8 +22,6 @@ const random = seededRandom(5);
 let model: ModelSummary;
 let client: FheClient;
 let keys: Uint8Array;
-
-const errorOf = (response: { json: () => unknown }) => (response.json() as ErrorBody).error;
 
 async function openSession(galoisKeys = keys, id = 'small') {
   return app.inject({

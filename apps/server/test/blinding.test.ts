@@ -7,11 +7,11 @@ import {
   referenceForward,
   seededRandom,
 } from '@chemveil/core';
-import type { ErrorBody, ModelSummary } from '@chemveil/core';
+import type { ModelSummary } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
-import { keysFrame, modelsDir, octets, queryFrame, smallRegression } from './helpers.ts';
+import { errorOf, keysFrame, modelsDir, octets, queryFrame, smallRegression } from './helpers.ts';
 import { heldOutFeatures } from '../../../stress/molecules.ts';
 
 // Blinded refresh through the real server: two worker threads (a query's partitions may run on either), masks
@@ -21,7 +21,6 @@ const deep = smallRegression();
 const random = seededRandom(21);
 const stages = lowerBundle(deep);
 const app = createApp({ ...modelsDir({ 'small.cvmb': deep }), workers: 2, sessionTtlSeconds: 3 });
-const errorOf = (response: { json: () => unknown }) => (response.json() as ErrorBody).error;
 let model: ModelSummary;
 let client: FheClient;
 

@@ -13,7 +13,7 @@ import { createApp } from '@chemveil/server';
 import { runFault } from '../../../stress/faults.ts';
 import { runLoad } from '../../../stress/load.ts';
 import { heldOutFeatures } from '../../../stress/molecules.ts';
-import { quietMemory, sealHeapOf, startServerProcess } from '../../../stress/server-process.ts';
+import { jsBytesOf, quietMemory, sealHeapOf, startServerProcess } from '../../../stress/server-process.ts';
 import { keysFrame, modelsDir, octets, smallRegression } from './helpers.ts';
 
 const bundle = smallRegression();
@@ -73,8 +73,7 @@ describe('a real server process under load and faults', () => {
       // What can leak returns within 10%: the SEAL heaps (idle workers recycled), the main thread's JS heap and
       // its buffers (keys, bodies, masks). RSS as a whole varies ±13% between runs here whatever happened: worker
       // threads come and go and the allocator keeps some of their pages, so it gets 25%.
-      const js = (m: typeof after) => m.heapUsed + m.arrayBuffers;
-      expect(js(after)).toBeLessThanOrEqual(js(baseline) * 1.1);
+      expect(jsBytesOf(after)).toBeLessThanOrEqual(jsBytesOf(baseline) * 1.1);
       expect(after.rss).toBeLessThanOrEqual(baseline.rss * 1.25);
 
       const fault = await runFault({

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, makeBundle, randomDense, seededRandom, serializeBundle } from '@chemveil/core';
-import type { ModelBundle, ModelCard } from '@chemveil/core';
+import type { ErrorBody, ModelBundle, ModelCard, ModelSummary } from '@chemveil/core';
+import { FheClient } from '@chemveil/fhe-worker';
+import { createApp } from '@chemveil/server';
 
 /** A small regression model (no card: id and name from the file stem). */
 export function smallRegression(): ModelBundle {
@@ -49,3 +51,19 @@ export const keysFrame = (galoisKeys: Uint8Array): Buffer =>
 
 export const queryFrame = (partition: number, molecules: number, blobs: Uint8Array[]): Buffer =>
   Buffer.from(encodeFrame({ kind: 'query', partition, molecules, blobs }));
+
+/** The stable error shape of a failed response. */
+export const errorOf = (response: { json: () => unknown }) => (response.json() as ErrorBody).error;
+
+/**
+ * A client and its Galois keys for `modelId` in `dirs`: a throwaway one-worker app plans the model once (filling
+ * the shared plan cache, so the tests' own apps start fast) and is closed again.
+ */
+export async function clientFor(dirs: ReturnType<typeof modelsDir>, modelId: string) {
+  const probe = createApp({ ...dirs, workers: 1 });
+  await probe.ready();
+  const model: ModelSummary = (await probe.inject({ url: `/v1/models/${modelId}` })).json();
+  await probe.close();
+  const client = await FheClient.create(model.plan);
+  return { client, keys: client.evaluationKeys().galoisKeys };
+}

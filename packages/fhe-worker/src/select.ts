@@ -86,7 +86,7 @@ export async function selectPlan(
       return undefined;
     }
   };
-  /** Plans, measures and records one (candidate, rung); the measured error when it holds the rung. */
+  /** Measures and records one candidate at one rung; its measured error when it holds the rung. */
   const holds = async (candidate: EvaluationPlan | undefined, maskBits: number): Promise<number | undefined> => {
     if (!candidate) return undefined;
     const weakest = candidate.blinding?.maskBits ?? 0;
@@ -128,8 +128,8 @@ export async function selectPlan(
       if (maxAbsError !== undefined) return { plan: candidate!, maxAbsError, trials };
     }
   for (const maskBits of ladder.filter((bits) => bits < PREFERRED_MASK_BITS))
-    for (const { parameters } of ranked) {
-      const candidate = maskBits === 0 ? ranked.find((r) => r.parameters === parameters)!.ranking : plan(parameters, maskBits); // prettier-ignore
+    for (const { parameters, ranking } of ranked) {
+      const candidate = maskBits === 0 ? ranking : plan(parameters, maskBits);
       const maxAbsError = await holds(candidate, maskBits);
       if (maxAbsError !== undefined) return { plan: candidate!, maxAbsError, trials };
     }
