@@ -2,6 +2,7 @@ import { QUERY_HEADER, randomFingerprints, seededRandom } from '@chemveil/core';
 import type { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
+import { fuzzMaterial } from '../../../stress/fuzz.ts';
 import { clientFor, errorOf, keysFrame, modelsDir, octets, queryFrame, smallRegression } from './helpers.ts';
 
 // Limits: session TTL, the memory cap with LRU eviction, the queue cap (429) and shutdown (503).
@@ -59,4 +60,42 @@ describe('session limits', () => {
     expect([late.statusCode, errorOf(late).code]).toEqual([503, 'SHUTTING_DOWN']);
     await app.close();
   });
+});
+
+describe('keys in the workers', () => {
+  it('frees a session’s keys in every worker however it goes: opened in a burst, refused mid-way, deleted mid-evaluation', async () => {
+    const app = createApp({ ...dirs, workers: 2, maxSessions: 1 });
+    await app.ready();
+    const material = await fuzzMaterial((await app.inject({ url: '/v1/models/small' })).json(), smallRegression());
+    try {
+      const pool = app.chemveil.pool;
+      const held = async () => (await pool.stats()).map((worker) => worker.sessions);
+      const lanes = client.plan.moleculesPerCiphertext;
+      const partition0 = (sid: string, molecules: number, cts: Uint8Array[]) =>
+        app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, molecules, cts) }); // prettier-ignore
+
+      // A burst over the cap: the session whose keys are still loading is not evicted for the newcomer.
+      const burst = await Promise.all([openSession(app), openSession(app)]);
+      expect(burst.map((r) => r.statusCode).sort()).toEqual([201, 429]);
+      const sid: string = burst.find((r) => r.statusCode === 201)!.json().sessionId;
+      const [valid, second] = client.encryptFeatures(randomFingerprints(lanes + 1, 64, random));
+      expect((await partition0(sid, 1, [valid!])).statusCode).toBe(200);
+      expect(await held()).toEqual([1, 0]);
+
+      // The second worker loads the keys, then refuses its ciphertext: it must not keep keys the pool forgot.
+      const refused = await partition0(sid, lanes + 1, [valid!, material.transparentCiphertext]);
+      expect([refused.statusCode, errorOf(refused).code]).toEqual([400, 'MALFORMED_CIPHERTEXT']);
+      expect(await held()).toEqual([1, 0]);
+
+      // Deleted while both workers evaluate (the second loading the keys as it goes): nothing stays loaded.
+      const running = partition0(sid, lanes + 1, [valid!, second!]);
+      while (pool.queuedCiphertexts < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect((await app.inject({ method: 'DELETE', url: `/v1/sessions/${sid}` })).statusCode).toBe(204);
+      await running;
+      expect(await held()).toEqual([0, 0]);
+    } finally {
+      material.dispose();
+      await app.close();
+    }
+  }, 120_000);
 });

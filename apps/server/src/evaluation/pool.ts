@@ -12,6 +12,8 @@ interface Task {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onDone?: (worker: PoolWorker) => void;
+  /** After a failure the input is to blame for (not a lost worker): e.g. free keys the worker loaded before failing. */
+  onFailed?: (worker: PoolWorker) => void;
   /** Times this task was handed back to the queue because its worker died under it. */
   retries?: number;
 }
@@ -165,7 +167,7 @@ export class EvaluationPool {
     await this.#enqueue({
       weight: 0,
       build: () => ({ request: { type: 'open-session', sessionId: session.id, modelId: session.modelId, keys: session.keys }, transfer: [] }), // prettier-ignore
-      onDone: (worker) => this.#loaded(worker, session.id),
+      onDone: (worker) => this.#holds(worker, session),
     });
   }
 
@@ -201,11 +203,13 @@ export class EvaluationPool {
     blinding?: CiphertextBlinding[],
   ): Promise<Uint8Array[]> {
     const started = performance.now();
+    let sentKeys = false;
     return this.#enqueue({
       weight: ciphertexts.length,
       build: (worker) => {
         if (session.closed) throw new ProtocolError('SESSION_EXPIRED', 'the session expired while queued');
         const keys = worker.sessions.has(session.id) ? undefined : session.keys;
+        sentKeys = keys !== undefined;
         // Copies are transferred, the originals kept: a task whose worker dies is sent again to another one.
         const copies = ciphertexts.map((c) => c.slice());
         return {
@@ -214,22 +218,40 @@ export class EvaluationPool {
         };
       },
       onDone: (worker) => {
-        this.#loaded(worker, session.id);
+        this.#holds(worker, session);
         const ms = (performance.now() - started) / ciphertexts.length;
         this.#msPerCiphertext = 0.8 * this.#msPerCiphertext + 0.2 * ms;
+      },
+      // The keys may have loaded before a ciphertext was refused: the worker holds them, the pool does not know.
+      onFailed: (worker) => {
+        if (sentKeys) this.#release(worker, session.id);
       },
     }) as Promise<Uint8Array[]>;
   }
 
   /** Frees a session's keys in every worker that loaded them. */
   dropSession(sessionId: string): void {
-    for (const worker of this.#workers) {
-      if (!worker.sessions.delete(sessionId)) continue;
-      this.#post(worker, { type: 'drop-session', sessionId }).then(
-        (stats) => this.#recycleIfGrown(worker, stats as WorkerStats),
-        () => undefined,
-      );
-    }
+    for (const worker of this.#workers) if (worker.sessions.has(sessionId)) this.#release(worker, sessionId);
+  }
+
+  /**
+   * Records that a worker holds a session's keys once a task that loaded them is done. A session closed meanwhile
+   * (deleted, expired or evicted while its task ran) was dropped before the pool knew this worker held it: free
+   * the keys now, or they would stay loaded and the worker would never look empty (and never be recycled).
+   */
+  #holds(worker: PoolWorker, session: PoolSession): void {
+    if (session.closed) this.#release(worker, session.id);
+    else worker.sessions.add(session.id);
+  }
+
+  /** Frees a session's keys in one worker; a replaced worker took its keys with it. */
+  #release(worker: PoolWorker, sessionId: string): void {
+    worker.sessions.delete(sessionId);
+    if (this.#workers[worker.index] !== worker || this.#closed) return;
+    this.#post(worker, { type: 'drop-session', sessionId }).then(
+      (stats) => this.#recycleIfGrown(worker, stats as WorkerStats),
+      () => undefined,
+    );
   }
 
   /** See RECYCLE_HEAP_GROWTH. Checked when a worker answers a drop: it is idle and empty only if nothing came since. */
@@ -240,10 +262,6 @@ export class EvaluationPool {
     this.log(`evaluation worker ${worker.index}: idle, SEAL heap ${mb(stats.sealHeapBytes)} MiB (${mb(worker.modelsHeapBytes)} MiB with models alone); recycling it`); // prettier-ignore
     this.#replace(worker);
     void worker.thread.terminate();
-  }
-
-  #loaded(worker: PoolWorker, sessionId: string): void {
-    worker.sessions.add(sessionId);
   }
 
   #enqueue(task: Omit<Task, 'resolve' | 'reject'>): Promise<unknown> {
@@ -297,7 +315,10 @@ export class EvaluationPool {
             task.retries = (task.retries ?? 0) + 1;
             this.#queue.unshift(task);
             this.#queuedCiphertexts += task.weight;
-          } else task.reject(error instanceof WorkerLostError && error.inputError ? error.inputError : error);
+          } else {
+            if (!(error instanceof WorkerLostError)) task.onFailed?.(worker);
+            task.reject(error instanceof WorkerLostError && error.inputError ? error.inputError : error);
+          }
         },
       ).finally(() => {
         clearTimeout(deadline);

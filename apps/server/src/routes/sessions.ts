@@ -80,11 +80,15 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
       if (problem) throw new ProtocolError('MALFORMED_KEYS', `Galois keys: ${problem}`);
       // Kept as the client's original seeded bytes: workers load them on first use, and re-saving loses the seeds.
       const session = state.sessions.create(model, new Uint8Array(galoisKeys), request.ip);
+      // Busy while its keys load: a burst of new sessions must not evict one that has not been answered yet.
+      session.activeRequests++;
       try {
         await state.pool.openSession(session);
       } catch (error) {
-        state.sessions.delete(session.id);
+        if (!session.closed) state.sessions.delete(session.id);
         throw error;
+      } finally {
+        session.activeRequests--;
       }
       reply.code(201);
       return {
