@@ -105,6 +105,7 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
       state.models = await loadModels({
         modelsDir: config.modelsDir,
         planCacheDir: config.planCacheDir,
+        maskBits: config.maskBits,
         maxCiphertextsPerRequest: config.maxCiphertextsPerRequest,
         pool,
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },

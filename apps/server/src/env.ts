@@ -27,9 +27,17 @@ export interface ServerConfig {
   diagnostics: boolean;
   /** Where chosen plans are cached by bundle hash ('' disables the cache). */
   planCacheDir: string | undefined;
+  /**
+   * Blinding strength for every model's intermediates, in bits (0: none). Unset: chosen per model, the strongest
+   * that keeps the error target (32 for the shipped models). Lower it only to trade model privacy for speed.
+   */
+  maskBits: number | undefined;
 }
 
-export type ConfigFlags = Partial<Record<'host' | 'port' | 'web' | 'models' | 'workers' | 'cors', string>>;
+export type ConfigFlags = Partial<Record<'host' | 'port' | 'web' | 'models' | 'workers' | 'cors' | 'mask-bits', string>>; // prettier-ignore
+
+/** The strongest mask a plan can be asked for (the planner's headroom ends well before; 32 is what holds). */
+export const MAX_MASK_BITS = 48;
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -63,6 +71,7 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Ser
   const port = integer('port', flags.port ?? env.CHEMVEIL_PORT ?? env.PORT ?? '8787', 0, 65535);
   const web = flags.web ?? env.CHEMVEIL_WEB_ROOT ?? `${repoRoot}dist/web`;
   const cache = env.CHEMVEIL_PLAN_CACHE ?? `${repoRoot}node_modules/.cache/chemveil/plans`;
+  const maskBits = flags['mask-bits'] ?? env.CHEMVEIL_MASK_BITS ?? 'auto';
   return {
     host,
     port,
@@ -79,5 +88,6 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Ser
     diagnostics: env.CHEMVEIL_DIAGNOSTICS === '1',
     requestsPerMinute: integer('CHEMVEIL_REQUESTS_PER_MINUTE', env.CHEMVEIL_REQUESTS_PER_MINUTE ?? '6000', 1, 1e9),
     planCacheDir: cache === '' ? undefined : cache,
+    maskBits: maskBits === 'auto' ? undefined : integer('mask bits (CHEMVEIL_MASK_BITS)', maskBits, 0, MAX_MASK_BITS),
   };
 }

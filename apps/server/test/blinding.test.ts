@@ -20,7 +20,8 @@ import { heldOutFeatures } from '../../../stress/molecules.ts';
 const deep = smallRegression();
 const random = seededRandom(21);
 const stages = lowerBundle(deep);
-const app = createApp({ ...modelsDir({ 'small.cvmb': deep }), workers: 2, sessionTtlSeconds: 3 });
+const dirs = modelsDir({ 'small.cvmb': deep });
+const app = createApp({ ...dirs, workers: 2, sessionTtlSeconds: 3 });
 let model: ModelSummary;
 let client: FheClient;
 
@@ -109,4 +110,24 @@ describe('blinded refresh (server)', () => {
       expect(late.response.statusCode).toBe(404);
     }
   }, 60_000);
+});
+
+describe('mask strength fixed by the operator', () => {
+  it('serves exactly the bits asked for (0: unblinded) and will not start when no parameter set holds them', async () => {
+    for (const maskBits of [0, 8]) {
+      const fixed = createApp({ ...dirs, workers: 1, maskBits });
+      try {
+        await fixed.ready();
+        const { plan } = (await fixed.inject({ url: '/v1/models/small' })).json() as ModelSummary;
+        expect(plan.blinding?.maskBits ?? 0).toBe(maskBits);
+        expect(plan.partitions.map((p) => p.output.maskBits)).toEqual([maskBits || undefined, undefined]);
+      } finally {
+        await fixed.close();
+      }
+    }
+    const impossible = createApp({ ...dirs, workers: 1, maskBits: 48 });
+    await expect(impossible.ready()).rejects.toThrow(
+      'small.cvmb: no tc128 parameter set keeps the error target with 48-bit masks; lower CHEMVEIL_MASK_BITS',
+    );
+  }, 180_000);
 });

@@ -58,4 +58,13 @@ describe('configuration', () => {
     expect(() => readConfig({}, { workers: '0' })).toThrow('workers must be 1–64');
     expect(() => readConfig({}, { cors: 'https://a.example/path' })).toThrow('without a path');
   });
+
+  it('leaves the mask strength to the planner unless fixed (0–48 bits)', () => {
+    expect(readConfig({}).maskBits).toBeUndefined();
+    expect(readConfig({ CHEMVEIL_MASK_BITS: 'auto' }).maskBits).toBeUndefined();
+    expect(readConfig({ CHEMVEIL_MASK_BITS: '16' }).maskBits).toBe(16);
+    expect(readConfig({ CHEMVEIL_MASK_BITS: '16' }, { 'mask-bits': '0' }).maskBits).toBe(0);
+    expect(() => readConfig({ CHEMVEIL_MASK_BITS: '49' })).toThrow('mask bits (CHEMVEIL_MASK_BITS) must be 0–48, got "49"'); // prettier-ignore
+    expect(() => readConfig({}, { 'mask-bits': 'strong' })).toThrow('must be 0–48');
+  });
 });

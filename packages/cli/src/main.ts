@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: {
     run: serveCommand,
     summary:
-      'serve [--models DIR] [--host H] [--port P] [--workers N] [--cors ORIGINS] [--web DIR]   run the model server and the web app',
+      'serve [--models DIR] [--host H] [--port P] [--workers N] [--cors ORIGINS] [--web DIR] [--mask-bits B]   run the model server and the web app',
   },
   models: {
     run: modelsCommand,

@@ -4,7 +4,7 @@ import type { ErrorCode } from '@chemveil/core';
 /** Main thread → evaluation worker. Binary moves as transferred buffers, never as JSON. */
 export type WorkerRequest =
   | { type: 'load-model'; id: number; modelId: string; bundle: Uint8Array; plan: EvaluationPlan }
-  | { type: 'plan'; id: number; bundle: Uint8Array; samples: string[] }
+  | { type: 'plan'; id: number; bundle: Uint8Array; samples: string[]; maskBits?: number }
   | { type: 'open-session'; id: number; sessionId: string; modelId: string; keys: Uint8Array }
   | {
       type: 'evaluate';

@@ -157,9 +157,9 @@ export class EvaluationPool {
     worker.modelsHeapBytes = stats.sealHeapBytes;
   }
 
-  /** Chooses a plan (featurized sample molecules, measured error) on whichever worker is free. */
-  plan(bundle: Uint8Array, samples: string[]): Promise<PlanResult> {
-    return this.#enqueue({ weight: 0, build: () => ({ request: { type: 'plan', bundle, samples }, transfer: [] }) }) as Promise<PlanResult>; // prettier-ignore
+  /** Chooses a plan (featurized sample molecules, measured error) on whichever worker is free; see selectPlan. */
+  plan(bundle: Uint8Array, samples: string[], maskBits?: number): Promise<PlanResult> {
+    return this.#enqueue({ weight: 0, build: () => ({ request: { type: 'plan', bundle, samples, maskBits }, transfer: [] }) }) as Promise<PlanResult>; // prettier-ignore
   }
 
   /** Loads and checks a session's keys on one worker (the typed failures become the upload's answer). */

@@ -102,7 +102,7 @@ function evaluateOne(
   }
 }
 
-async function planModel(bundleBytes: Uint8Array, sampleSmiles: string[]): Promise<PlanResult> {
+async function planModel(bundleBytes: Uint8Array, sampleSmiles: string[], maskBits?: number): Promise<PlanResult> {
   // Loaded only when a plan is not cached: RDKit and the client-side code are not needed to serve.
   const [{ loadFeaturizer }, { selectPlan }] = await Promise.all([
     import('@chemveil/featurizer/node'),
@@ -118,7 +118,7 @@ async function planModel(bundleBytes: Uint8Array, sampleSmiles: string[]): Promi
       // a sample the standardizer refuses is simply not used
     }
   }
-  const selection = await selectPlan(bundle, samples);
+  const selection = await selectPlan(bundle, samples, { maskBits });
   return { plan: selection.plan, maxAbsError: selection.maxAbsError, samples: samples.length };
 }
 
@@ -136,7 +136,7 @@ async function handle(request: WorkerRequest): Promise<{ value?: unknown; transf
       return { value: stats() };
     }
     case 'plan':
-      return { value: await planModel(request.bundle, request.samples) };
+      return { value: await planModel(request.bundle, request.samples, request.maskBits) };
     case 'open-session':
       openSession(request.sessionId, request.modelId, request.keys);
       return {};

@@ -33,24 +33,34 @@ export interface LoadModelsOptions {
   modelsDir: string;
   planCacheDir: string | undefined;
   maxCiphertextsPerRequest: number;
+  /** Fixed blinding strength (ServerConfig.maskBits); undefined: chosen per model. */
+  maskBits?: number;
   pool: EvaluationPool;
   log: { info: (message: string) => void; warn: (message: string) => void };
 }
 
-/** Plans depend on the bundle, the planner, SEAL and the sample molecules: the cache keys on all four. */
-const planCacheKey = (bytes: Uint8Array): string =>
-  `${createHash('sha256').update(bytes).digest('hex')}-plan${PLAN_VERSION}-seal${NODE_SEAL_VERSION}-samples${SAMPLE_MOLECULES_VERSION}`; // prettier-ignore
+/**
+ * Plans depend on the bundle, the planner, SEAL and the sample molecules, and on a fixed mask strength if the
+ * operator set one: the cache keys on all of them.
+ */
+const planCacheKey = (bytes: Uint8Array, maskBits?: number): string =>
+  `${createHash('sha256').update(bytes).digest('hex')}-plan${PLAN_VERSION}-seal${NODE_SEAL_VERSION}-samples${SAMPLE_MOLECULES_VERSION}${maskBits === undefined ? '' : `-mask${maskBits}`}`; // prettier-ignore
 
 async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptions): Promise<CachedPlan> {
-  const key = planCacheKey(bytes);
-  // Plans shipped beside the bundles (models/plans/, made by this same code) make a fresh server start at once;
-  // the key pins bundle, planner, SEAL and samples, so a stale one is never used.
-  const shipped = await readFile(join(options.modelsDir, 'plans', `${key}.json`), 'utf8').then(
+  const { maskBits } = options;
+  // Plans shipped beside the bundles (models/plans/, made by this same code, masks chosen automatically) make a
+  // fresh server start at once; the key pins bundle, planner, SEAL and samples, so a stale one is never used. A
+  // fixed mask strength uses them only when it is the strength they have.
+  const shipped = await readFile(join(options.modelsDir, 'plans', `${planCacheKey(bytes)}.json`), 'utf8').then(
     (text) => JSON.parse(text) as CachedPlan,
     () => undefined,
   );
-  if (shipped?.plan?.planVersion === PLAN_VERSION) return shipped;
-  const file = options.planCacheDir && join(options.planCacheDir, `${key}.json`);
+  if (
+    shipped?.plan?.planVersion === PLAN_VERSION &&
+    (maskBits === undefined || (shipped.plan.blinding?.maskBits ?? 0) === maskBits)
+  )
+    return shipped;
+  const file = options.planCacheDir && join(options.planCacheDir, `${planCacheKey(bytes, maskBits)}.json`);
   if (file) {
     const cached = await readFile(file, 'utf8').then(
       (text) => JSON.parse(text) as CachedPlan,
@@ -59,7 +69,10 @@ async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptio
     if (cached?.plan?.planVersion === PLAN_VERSION) return cached;
   }
   const started = performance.now();
-  const { plan, maxAbsError, samples } = await options.pool.plan(bytes, [...SAMPLE_MOLECULES]);
+  const { plan, maxAbsError, samples } = await options.pool.plan(bytes, [...SAMPLE_MOLECULES], maskBits).catch((error: Error) => { // prettier-ignore
+    if (maskBits === undefined) throw error;
+    throw new ConfigError(`${name}: no tc128 parameter set keeps the error target with ${maskBits}-bit masks; lower CHEMVEIL_MASK_BITS or unset it to let the server choose (${error.message.slice(0, 200)}…)`); // prettier-ignore
+  });
   options.log.info(
     `planned ${name}: N=${plan.parameters.polyModulusDegree} [${plan.parameters.coeffModulusBits}], ` +
       `${plan.partitions.length} partitions, max error ${maxAbsError.toExponential(1)} on ${samples} molecules, ` +

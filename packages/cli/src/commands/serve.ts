@@ -2,8 +2,8 @@ import { ConfigError, startServer } from '@chemveil/server';
 import { CliError, parseFlags } from '../cli-error.ts';
 
 /**
- * `chemveil serve [--models DIR] [--host H] [--port P] [--workers N] [--cors ORIGINS] [--web DIR]`: the model
- * server (and the web app when built). Models are planned and loaded before it listens.
+ * `chemveil serve [--models DIR] [--host H] [--port P] [--workers N] [--cors ORIGINS] [--web DIR] [--mask-bits B]`:
+ * the model server (and the web app when built). Models are planned and loaded before it listens.
  */
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
@@ -13,6 +13,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     workers: { type: 'string' },
     cors: { type: 'string' },
     web: { type: 'string' },
+    'mask-bits': { type: 'string' },
     log: { type: 'boolean' },
   });
   const { log, ...flags } = values;
