@@ -15,6 +15,7 @@ test('paste → predict: the encrypted value equals chemveil predict, keys made 
   await app.open();
   await app.chooseModel('esol');
   await expect(page.getByTestId('model-card')).toContainText('log mol/L');
+  await expect(page.getByTestId('model-privacy')).toContainText('only masked intermediate values (32-bit masks)');
 
   await test.step('first prediction: featurize, keys, encrypt, partitions, refresh, decrypt', async () => {
     const value = await app.predict(ASPIRIN);

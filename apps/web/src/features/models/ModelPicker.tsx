@@ -18,6 +18,26 @@ function metricText(value: ModelSummary['metrics'][string]): string {
   return typeof value === 'number' ? value.toFixed(3) : `${value.mean.toFixed(3)} ± ${value.sd.toFixed(3)}`;
 }
 
+/** The owner's side of privacy: what this browser can learn about the model from the values it decrypts. */
+function ModelPrivacy({ model }: { model: ModelSummary }) {
+  const partitions = model.plan.partitions.length;
+  if (partitions === 1) return <>The model runs in one pass: this browser decrypts only the prediction.</>;
+  const blinding = model.plan.blinding;
+  if (!blinding)
+    return (
+      <>
+        Between its {partitions} passes this browser decrypts the model’s intermediate values unmasked (this server
+        does not blind them); they stay here and are never sent.
+      </>
+    );
+  return (
+    <>
+      Between its {partitions} passes this browser decrypts only masked intermediate values ({blinding.maskBits}-bit
+      masks): the model’s weights stay private to its owner too.
+    </>
+  );
+}
+
 /** One model's card: what it predicts, from what data, how well, and what encryption costs and hides. */
 export function ModelCardView({ model }: { model: ModelSummary }) {
   const card = model.card;
@@ -62,6 +82,9 @@ export function ModelCardView({ model }: { model: ModelSummary }) {
             keys {formatBytes(model.limits.evaluationKeyBytes)} (uploaded once per
             session). The server sees only those keys and ciphertexts — never your molecule, its features or the
             result.
+          </p>
+          <p className="muted" data-testid="model-privacy">
+            <ModelPrivacy model={model} />
           </p>
           {card?.limitations.length ? (
             <p className="muted">
