@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { makeBundle, randomDense, seededRandom, serializeBundle } from '@chemveil/core';
-import type { ModelBundle } from '@chemveil/core';
+import type { ModelBundle, ModelSummary } from '@chemveil/core';
 import { parseCsv } from '@chemveil/featurizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -84,8 +84,13 @@ describe('chemveil serve, models, query and predict', () => {
     expect(models.map((m: { id: string }) => m.id)).toEqual(['bbbp', 'solubility']);
     expect(models[0]).toMatchObject({ id: 'bbbp', task: 'classification', classes: ['not permeable', 'permeable'], metrics: { auc: { mean: 0.5 } } }); // prettier-ignore
     expect(models[1]).toMatchObject({ id: 'solubility', name: 'Solubility (test)', task: 'regression', units: 'log mol/L', metrics: { rmse: 0.9 } }); // prettier-ignore
+    // Model privacy as the served plans state it, in both forms.
+    const served = (await (await fetch(`${url}/v1/models`)).json()) as { models: ModelSummary[] };
+    const maskBits = served.models.map((m) => m.plan.blinding?.maskBits ?? 0);
+    expect(models.map((m: { encryption: { maskBits: number } }) => m.encryption.maskBits)).toEqual(maskBits);
     const text = await chemveil(['models', '--server', url]);
     expect(text.stdout).toContain('solubility  Solubility (test)');
+    expect(text.stdout).toContain(maskBits[1] ? `intermediates masked (${maskBits[1]} bits)` : 'intermediates NOT masked'); // prettier-ignore
   });
 
   for (const id of ['solubility', 'bbbp']) {

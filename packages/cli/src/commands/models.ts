@@ -39,6 +39,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         partitions: m.plan.partitions.length,
         moleculesPerCiphertext: m.plan.moleculesPerCiphertext,
         evaluationKeyBytes: m.limits.evaluationKeyBytes,
+        // Model privacy: the mask strength on the intermediates this client decrypts (0: not blinded).
+        maskBits: m.plan.blinding?.maskBits ?? 0,
       },
     }));
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -55,7 +57,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       `${m.id}${m.version ? ` v${m.version}` : ''}  ${m.title}\n` +
         `  ${what}; ${metrics.length ? metrics.join(', ') : 'no metrics'}\n` +
         `  CKKS N=${m.plan.parameters.polyModulusDegree}, ${m.plan.partitions.length} partitions, ` +
-        `${m.plan.moleculesPerCiphertext} molecules/ciphertext, keys ${(m.limits.evaluationKeyBytes / 1e6).toFixed(1)} MB\n`,
+        `${m.plan.moleculesPerCiphertext} molecules/ciphertext, keys ${(m.limits.evaluationKeyBytes / 1e6).toFixed(1)} MB, ` +
+        `${m.plan.partitions.length < 2 ? 'no intermediates' : m.plan.blinding ? `intermediates masked (${m.plan.blinding.maskBits} bits)` : 'intermediates NOT masked'}\n`,
     );
   }
   return 0;
