@@ -16,6 +16,9 @@ test('paste → predict: the encrypted value equals chemveil predict, keys made 
   await app.chooseModel('esol');
   await expect(page.getByTestId('model-card')).toContainText('log mol/L');
   await expect(page.getByTestId('model-privacy')).toContainText('only masked intermediate values (32-bit masks)');
+  // Choosing the model opens its session ahead of Predict: public keys up, no ciphertext yet.
+  await expect(app.privacyPanel().locator('[data-kind="public-keys"]')).toHaveCount(1);
+  await expect(app.privacyPanel().locator('[data-kind="ciphertext"]')).toHaveCount(0);
 
   await test.step('first prediction: featurize, keys, encrypt, partitions, refresh, decrypt', async () => {
     const value = await app.predict(ASPIRIN);

@@ -16,14 +16,14 @@ interface ModelsState {
 const LAST_MODEL_KEY = 'chemveil.model';
 
 /**
- * Keys for the chosen model are generated in the background as soon as it is chosen (in the FHE worker, nothing is
- * sent), so the first prediction does not wait for them. A failure here resurfaces, explained, on Predict.
+ * Keys for the selected model are generated in the background as soon as the models are listed (in the FHE worker,
+ * nothing is sent), so the first prediction does not wait for them. When the chemist picks a model themselves, its
+ * public keys are also uploaded (the session opened) right away. A failure here resurfaces, explained, on Predict.
  */
-function prepareKeysInBackground(model: ModelSummary | undefined): void {
-  if (model)
-    inference()
-      .prepareKeys(model)
-      .catch(() => undefined);
+function prepareInBackground(model: ModelSummary | undefined, openSession: boolean): void {
+  if (!model) return;
+  const ready = openSession ? inference().warmUp(model) : inference().prepareKeys(model);
+  ready.catch(() => undefined);
 }
 
 export const useModelsStore = create<ModelsState>((set, get) => ({
@@ -38,7 +38,10 @@ export const useModelsStore = create<ModelsState>((set, get) => ({
       const wanted = get().selectedId ?? localStorage.getItem(LAST_MODEL_KEY) ?? undefined;
       const selectedId = models.some((m) => m.id === wanted) ? wanted : models[0]?.id;
       set({ status: 'ready', models, selectedId });
-      prepareKeysInBackground(models.find((m) => m.id === selectedId));
+      prepareInBackground(
+        models.find((m) => m.id === selectedId),
+        false,
+      );
     } catch (error) {
       set({ status: 'error', error: error instanceof Error ? error.message : String(error) });
     }
@@ -46,7 +49,10 @@ export const useModelsStore = create<ModelsState>((set, get) => ({
   select(id) {
     localStorage.setItem(LAST_MODEL_KEY, id);
     set({ selectedId: id });
-    prepareKeysInBackground(get().models.find((m) => m.id === id));
+    prepareInBackground(
+      get().models.find((m) => m.id === id),
+      true,
+    );
   },
   replace(model) {
     set((state) => ({ models: state.models.map((m) => (m.id === model.id ? model : m)) }));

@@ -98,6 +98,19 @@ export class EncryptedInference {
     }
   }
 
+  /**
+   * Keys and the server session for a model the chemist chose, ahead of the first prediction: the public keys go
+   * up (7–8 MB for the shipped models) while they type, not after they press Predict. Only public keys are sent.
+   */
+  async warmUp(model: ModelSummary): Promise<void> {
+    const client = await this.prepareKeys(model);
+    try {
+      await this.http.session(model, client);
+    } catch (error) {
+      throw explainError(error, this.serverUrl);
+    }
+  }
+
   hasKeysFor(model: ModelSummary): boolean {
     return fheBridge.hasKeysFor(model);
   }
