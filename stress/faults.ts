@@ -36,7 +36,7 @@ export async function runFault(options: {
   const model: ModelSummary = await http.getModel(options.modelId);
   const fhe = await FheClient.create(model.plan, { head: model.head });
   try {
-    const features = options.features;
+    const { features } = options;
     const outputs = await http.infer(model, fhe, features);
     await restarting;
     let maxAbsError = 0;

@@ -193,11 +193,12 @@ export class FheClient {
     const started = performance.now();
     const partition = this.plan.partitions[partitionIndex]!;
     const lanes = this.plan.moleculesPerCiphertext;
+    const [physicalLanes, firstLane] = [laneCount(this.plan), firstMoleculeLane(this.plan)];
     const { encoder, seal } = this.#ckks;
     const out: Uint8Array[] = [];
     for (let first = 0; first < vectors.length; first += lanes) {
       const periods = vectors.slice(first, first + lanes).map((v) => layOutVector(partition.input.layout, v));
-      const slots = packMolecules(periods, laneCount(this.plan), this.plan.slotCount, firstMoleculeLane(this.plan));
+      const slots = packMolecules(periods, physicalLanes, this.plan.slotCount, firstLane);
       const plain = sealCall('encode input', () => encoder.encode(slots, 2 ** partition.input.scaleBits) as PlainText); // prettier-ignore
       try {
         // Symmetric and seeded: the upload carries one polynomial plus a seed, half a public-key ciphertext.
@@ -219,6 +220,7 @@ export class FheClient {
     this.assertAlive();
     const started = performance.now();
     const lanes = this.plan.moleculesPerCiphertext;
+    const [physicalLanes, firstLane] = [laneCount(this.plan), firstMoleculeLane(this.plan)];
     if (results.length !== Math.ceil(molecules / lanes))
       throw new InvalidCiphertextError(`${results.length} results for ${molecules} molecules (B=${lanes})`);
     const { seal, context, encoder } = this.#ckks;
@@ -236,7 +238,7 @@ export class FheClient {
         }
         plain = sealCall('decrypt', () => this.#decryptor.decrypt(ct) as PlainText);
         const slots = encoder.decode(plain);
-        for (let m = 0; m < lanes && group * lanes + m < molecules; m++) vectors.push(unpackMolecule(slots, layout, laneCount(this.plan), m, firstMoleculeLane(this.plan))); // prettier-ignore
+        for (let m = 0; m < lanes && group * lanes + m < molecules; m++) vectors.push(unpackMolecule(slots, layout, physicalLanes, m, firstLane)); // prettier-ignore
       } finally {
         plain?.delete();
         ct.delete();

@@ -43,31 +43,29 @@ export interface LoadModelsOptions {
  * Plans depend on the bundle, the planner, SEAL and the sample molecules, and on a fixed mask strength if the
  * operator set one: the cache keys on all of them.
  */
-const planCacheKey = (bytes: Uint8Array, maskBits?: number): string =>
-  `${createHash('sha256').update(bytes).digest('hex')}-plan${PLAN_VERSION}-seal${NODE_SEAL_VERSION}-samples${SAMPLE_MOLECULES_VERSION}${maskBits === undefined ? '' : `-mask${maskBits}`}`; // prettier-ignore
+const planCacheKey = (bundleHash: string, maskBits?: number): string =>
+  `${bundleHash}-plan${PLAN_VERSION}-seal${NODE_SEAL_VERSION}-samples${SAMPLE_MOLECULES_VERSION}${maskBits === undefined ? '' : `-mask${maskBits}`}`; // prettier-ignore
 
-async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptions): Promise<CachedPlan> {
-  const { maskBits } = options;
-  // Plans shipped beside the bundles (models/plans/, made by this same code, masks chosen automatically) make a
-  // fresh server start at once; the key pins bundle, planner, SEAL and samples, so a stale one is never used. A
-  // fixed mask strength uses them only when it is the strength they have.
-  const shipped = await readFile(join(options.modelsDir, 'plans', `${planCacheKey(bytes)}.json`), 'utf8').then(
+/** A stored plan of this planner version; undefined when the file is missing or the plan stale. */
+async function readStoredPlan(file: string): Promise<CachedPlan | undefined> {
+  const stored = await readFile(file, 'utf8').then(
     (text) => JSON.parse(text) as CachedPlan,
     () => undefined,
   );
-  if (
-    shipped?.plan?.planVersion === PLAN_VERSION &&
-    (maskBits === undefined || (shipped.plan.blinding?.maskBits ?? 0) === maskBits)
-  )
-    return shipped;
-  const file = options.planCacheDir && join(options.planCacheDir, `${planCacheKey(bytes, maskBits)}.json`);
-  if (file) {
-    const cached = await readFile(file, 'utf8').then(
-      (text) => JSON.parse(text) as CachedPlan,
-      () => undefined,
-    );
-    if (cached?.plan?.planVersion === PLAN_VERSION) return cached;
-  }
+  return stored?.plan?.planVersion === PLAN_VERSION ? stored : undefined;
+}
+
+async function planFor(bytes: Uint8Array, name: string, options: LoadModelsOptions): Promise<CachedPlan> {
+  const { maskBits } = options;
+  const bundleHash = createHash('sha256').update(bytes).digest('hex');
+  // Plans shipped beside the bundles (models/plans/, made by this same code, masks chosen automatically) make a
+  // fresh server start at once; the key pins bundle, planner, SEAL and samples, so a stale one is never used. A
+  // fixed mask strength uses them only when it is the strength they have.
+  const shipped = await readStoredPlan(join(options.modelsDir, 'plans', `${planCacheKey(bundleHash)}.json`));
+  if (shipped && (maskBits === undefined || (shipped.plan.blinding?.maskBits ?? 0) === maskBits)) return shipped;
+  const file = options.planCacheDir && join(options.planCacheDir, `${planCacheKey(bundleHash, maskBits)}.json`);
+  const cached = file ? await readStoredPlan(file) : undefined;
+  if (cached) return cached;
   const started = performance.now();
   const { plan, maxAbsError, samples } = await options.pool.plan(bytes, [...SAMPLE_MOLECULES], maskBits).catch((error: Error) => { // prettier-ignore
     if (maskBits === undefined) throw error;
