@@ -79,7 +79,7 @@ const activationScaleBits = (plan: EvaluationPlan): number => {
 async function measure(plan: EvaluationPlan, bundle: ModelBundle, inputs: Float64Array[], blinded: boolean) {
   const engine = await ModelEngine.create(plan, bundle);
   const client = await FheClient.create(plan);
-  const session = engine.openSession(client.evaluationKeys().galoisKeys);
+  const session = engine.openSession(client.evaluationKeys());
   try {
     let serverMs = 0;
     const transport = blinded

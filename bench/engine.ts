@@ -232,7 +232,7 @@ async function benchNetwork(
   const weightEncodingMs = performance.now() - encodeStarted;
   const client = await FheClient.create(plan);
   const keys = client.evaluationKeys();
-  const session = engine.openSession(keys.galoisKeys);
+  const session = engine.openSession(keys);
   const lanes = plan.moleculesPerCiphertext;
   try {
     // Batched: B molecules per ciphertext; server time is every partition's evaluatePartition (load + evaluate +
@@ -301,7 +301,7 @@ async function benchNetwork(
       singleMoleculeMs: round(median(singleTimes)),
       rotations: plan.estimates.rotations,
       galoisSteps: plan.galoisSteps.length,
-      evalKeyBytes: keys.galoisKeys.length + (keys.relinKeys?.length ?? 0),
+      evalKeyBytes: keys.galoisKeys.length + (keys.relinKeys?.length ?? 0) + keys.publicKey.length,
       queryBytes,
       refreshUploadBytes,
       resultBytes,

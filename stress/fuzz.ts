@@ -47,7 +47,9 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 /** What every case needs: a real model summary, real keys and ciphertexts to mutate, and foreign ones. */
 export interface FuzzMaterial {
   modelId: string;
+  /** The Galois keys (what the key cases mutate); `keyTail` the rest of an honest upload (relinearization keys, public key). */
   keys: Uint8Array;
+  keyTail: Uint8Array[];
   ciphertexts: Uint8Array[];
   /** A partition-0 result (size-3, lower level): the wrong level as an input. */
   result?: Uint8Array;
@@ -61,7 +63,8 @@ export interface FuzzMaterial {
 export async function fuzzMaterial(model: ModelSummary, bundle: ModelBundle): Promise<FuzzMaterial> {
   const random = seededRandom(99);
   const client = await FheClient.create(model.plan);
-  const keys = client.evaluationKeys().galoisKeys;
+  const { galoisKeys: keys, relinKeys, publicKey } = client.evaluationKeys();
+  const keyTail = [...(relinKeys ? [relinKeys] : []), publicKey];
   const ciphertexts = client.encryptFeatures(randomFingerprints(model.plan.moleculesPerCiphertext * 2, bundle.inputLength, random)); // prettier-ignore
   // Other parameters: the first other tc128 candidate this network can be planned for.
   const served = model.plan.parameters;
@@ -99,6 +102,7 @@ export async function fuzzMaterial(model: ModelSummary, bundle: ModelBundle): Pr
   return {
     modelId: model.id,
     keys,
+    keyTail,
     ciphertexts,
     foreignKeys,
     foreignCiphertext,
@@ -120,7 +124,7 @@ interface CaseContext {
 
 const bytesOf = (length: number, random: () => number) => Uint8Array.from({ length }, () => Math.floor(random() * 256));
 const pick = <T>(items: readonly T[], random: () => number): T => items[Math.floor(random() * items.length)]!;
-const keysFrame = (blob: Uint8Array) => encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [blob] }); // prettier-ignore
+const keysFrame = (blob: Uint8Array, tail: Uint8Array[]) => encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [blob, ...tail] }); // prettier-ignore
 const queryFrame = (partition: number, molecules: number, blobs: Uint8Array[]) => encodeFrame({ kind: 'query', partition, molecules, blobs }); // prettier-ignore
 const flipBits = (bytes: Uint8Array, random: () => number, flips = 1 + Math.floor(random() * 8)) => {
   const out = bytes.slice();
@@ -137,7 +141,7 @@ export const CASES: Record<string, Case> = {
     { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: bytesOf(Math.floor(random() * 70_000), random) }, // prettier-ignore
   ],
   'truncated keys': ({ random, material }) => {
-    const frame = keysFrame(material.keys);
+    const frame = keysFrame(material.keys, material.keyTail);
     return [{ method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: frame.subarray(0, Math.floor(random() * frame.length)) }]; // prettier-ignore
   },
   'truncated ciphertexts': async ({ random, material, session }) => {
@@ -145,7 +149,7 @@ export const CASES: Record<string, Case> = {
     return [{ method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: frame.subarray(0, Math.floor(random() * frame.length)) }]; // prettier-ignore
   },
   'bit-flipped key upload': ({ random, material }) => [
-    { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: flipBits(keysFrame(material.keys), random) }, // prettier-ignore
+    { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: flipBits(keysFrame(material.keys, material.keyTail), random) }, // prettier-ignore
   ],
   'bit-flipped ciphertext upload': async ({ random, material, session }) => [
     { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: flipBits(queryFrame(0, 1, [material.ciphertexts[0]!]), random) }, // prettier-ignore
@@ -155,10 +159,10 @@ export const CASES: Record<string, Case> = {
     { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [flipBits(material.ciphertexts[0]!, random)]) }, // prettier-ignore
   ],
   'bit-flipped keys, re-framed': ({ random, material }) => [
-    { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(flipBits(material.keys, random, 1 + Math.floor(random() * 3))) }, // prettier-ignore
+    { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(flipBits(material.keys, random, 1 + Math.floor(random() * 3)), material.keyTail) }, // prettier-ignore
   ],
   'keys for other parameters': ({ material }) => [
-    { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(material.foreignKeys) }, // prettier-ignore
+    { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(material.foreignKeys, material.keyTail) }, // prettier-ignore
   ],
   'ciphertext for other parameters': async ({ material, session }) => [
     { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.foreignCiphertext]) }, // prettier-ignore
@@ -194,7 +198,7 @@ export const CASES: Record<string, Case> = {
       { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, lanes * 3 + Math.floor(random() * 1e6), [material.ciphertexts[0]!]) }, // prettier-ignore
       { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 0, []) },
       { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: encodeFrame({ kind: 'result', partition: 0, molecules: 1, blobs: [material.ciphertexts[0]!] }) }, // prettier-ignore
-      { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [material.keys, material.keys, material.keys] }) }, // prettier-ignore
+      { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [material.keys, material.keys, material.keys, material.keys] }) }, // prettier-ignore
     ];
   },
   'huge declared length': async ({ material, session }) => [
@@ -253,7 +257,7 @@ export async function runFuzz(send: Send, material: FuzzMaterial, count: number,
     sessionGone: () => (liveSession = undefined),
     session: async () => {
       if (!liveSession) {
-        const created = await send({ method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(material.keys) }); // prettier-ignore
+        const created = await send({ method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(material.keys, material.keyTail) }); // prettier-ignore
         if (created.status !== 201)
           throw new Error(`cannot open a session to fuzz: ${created.status} ${text(created.body)}`);
         liveSession = (JSON.parse(text(created.body)) as { sessionId: string }).sessionId;

@@ -1,5 +1,6 @@
 // Abuse limits: a per-client session quota and a per-client request rate, both answered with a clean 429 and
 // Retry-After before any body is read.
+import type { SessionKeyBytes } from '@chemveil/core';
 import type { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
@@ -7,7 +8,7 @@ import { clientFor, errorOf, keysFrame, modelsDir, octets, smallRegression } fro
 
 const dirs = modelsDir({ 'small.cvmb': smallRegression() });
 let client: FheClient;
-let keys: Uint8Array;
+let keys: SessionKeyBytes;
 
 beforeAll(async () => {
   ({ client, keys } = await clientFor(dirs, 'small'));

@@ -6,7 +6,7 @@ import {
   randomFingerprints,
   seededRandom,
 } from '@chemveil/core';
-import type { ModelSummary } from '@chemveil/core';
+import type { ModelSummary, SessionKeyBytes } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
@@ -21,14 +21,14 @@ const app = createApp({ ...dirs, workers: 1, corsOrigins: 'loopback' });
 const random = seededRandom(5);
 let model: ModelSummary;
 let client: FheClient;
-let keys: Uint8Array;
+let keys: SessionKeyBytes;
 
-async function openSession(galoisKeys = keys, id = 'small') {
+async function openSession(galoisKeys = keys.galoisKeys, id = 'small') {
   return app.inject({
     method: 'POST',
     url: `/v1/models/${id}/sessions`,
     headers: octets,
-    payload: keysFrame(galoisKeys),
+    payload: keysFrame({ ...keys, galoisKeys }),
   });
 }
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await app.ready();
   model = (await app.inject({ url: '/v1/models/small' })).json();
   client = await FheClient.create(model.plan, { head: model.head });
-  keys = client.evaluationKeys().galoisKeys;
+  keys = client.evaluationKeys();
 }, 120_000);
 
 afterAll(async () => {
@@ -115,14 +115,14 @@ describe('sessions', () => {
   it('refuses malformed frames, garbage keys, keys for other parameters and keys missing steps', async () => {
     const notFrame = await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: Buffer.from('hello') }); // prettier-ignore
     expect([notFrame.statusCode, errorOf(notFrame).code]).toEqual([400, 'MALFORMED_FRAME']);
-    const garbage = await openSession(random32(keys.length));
+    const garbage = await openSession(random32(keys.galoisKeys.length));
     expect([garbage.statusCode, errorOf(garbage).code]).toEqual([400, 'MALFORMED_KEYS']);
     // A valid SEAL header around a corrupt payload must not reach (and abort) the WASM module either.
-    const corrupt = keys.slice();
+    const corrupt = keys.galoisKeys.slice();
     corrupt.fill(7, 64);
     const corrupted = await openSession(corrupt);
     expect([corrupted.statusCode, errorOf(corrupted).code]).toEqual([400, 'MALFORMED_KEYS']);
-    const tooSmall = await openSession(keys.subarray(0, 1000));
+    const tooSmall = await openSession(keys.galoisKeys.subarray(0, 1000));
     expect([tooSmall.statusCode, errorOf(tooSmall).code]).toEqual([422, 'WRONG_PARAMETERS']);
     const otherPlan = planModel(small, { parameters: { polyModulusDegree: 8192, coeffModulusBits: [60, 40, 60], securityLevel: 'tc128' } }); // prettier-ignore
     const other = await FheClient.create(otherPlan);
@@ -138,7 +138,7 @@ describe('sessions', () => {
     }
     const json = await app.inject({ method: 'POST', url: '/v1/models/small/sessions', payload: { keys: 'base64' } });
     expect([json.statusCode, errorOf(json).code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    const unknown = await openSession(keys, 'esol');
+    const unknown = await openSession(keys.galoisKeys, 'esol');
     expect([unknown.statusCode, errorOf(unknown).code]).toEqual([404, 'MODEL_NOT_FOUND']);
   });
 });

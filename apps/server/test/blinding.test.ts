@@ -53,7 +53,7 @@ describe('blinded refresh (server)', () => {
     expect(plan.partitions.map((p) => p.output.maskBits)).toEqual([plan.blinding?.maskBits, undefined]);
     // selectPlan's strongest mask that keeps this random network's error ≤ 1e-3 / MASKED_ERROR_MARGIN (3) on the server's samples.
     expect(plan.blinding!.maskBits).toBeGreaterThanOrEqual(4);
-    const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys().galoisKeys) })).json().sessionId; // prettier-ignore
+    const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys()) })).json().sessionId; // prettier-ignore
     const molecules = plan.moleculesPerCiphertext + 3; // two ciphertexts, the second partly filled: both workers
     const inputs = await heldOutFeatures(deep, molecules);
     const hidden = inputs.map((x) => forwardStages(stages, x));
@@ -92,7 +92,7 @@ describe('blinded refresh (server)', () => {
   }, 120_000);
 
   it('drops a query’s masks when its session is deleted or expires', async () => {
-    const keys = keysFrame(client.evaluationKeys().galoisKeys);
+    const keys = keysFrame(client.evaluationKeys());
     const inputs = randomFingerprints(2, 64, random);
     for (const ending of ['delete', 'expire'] as const) {
       const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keys })).json().sessionId; // prettier-ignore

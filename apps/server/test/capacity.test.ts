@@ -1,4 +1,5 @@
 import { QUERY_HEADER, randomFingerprints, seededRandom } from '@chemveil/core';
+import type { SessionKeyBytes } from '@chemveil/core';
 import type { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
@@ -9,7 +10,7 @@ import { clientFor, errorOf, keysFrame, modelsDir, octets, queryFrame, smallRegr
 const dirs = modelsDir({ 'small.cvmb': smallRegression() });
 const random = seededRandom(8);
 let client: FheClient;
-let keys: Uint8Array;
+let keys: SessionKeyBytes;
 
 beforeAll(async () => {
   ({ client, keys } = await clientFor(dirs, 'small'));

@@ -27,7 +27,7 @@ describe('worker faults', () => {
       const model: ModelSummary = (await app.inject({ url: '/v1/models/small' })).json();
       const client = await FheClient.create(model.plan);
       try {
-        const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys().galoisKeys) })).json().sessionId; // prettier-ignore
+        const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys()) })).json().sessionId; // prettier-ignore
         const lanes = model.plan.moleculesPerCiphertext;
         const features = randomFingerprints(8 * lanes, 64, random);
         const request = app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: Buffer.from(encodeFrame({ kind: 'query', partition: 0, molecules: features.length, blobs: client.encryptFeatures(features) })) }); // prettier-ignore

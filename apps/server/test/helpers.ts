@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, makeBundle, randomDense, seededRandom, serializeBundle } from '@chemveil/core';
-import type { ErrorBody, ModelBundle, ModelCard, ModelSummary } from '@chemveil/core';
+import type { ErrorBody, ModelBundle, ModelCard, ModelSummary, SessionKeyBytes } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import { createApp } from '@chemveil/server';
 
@@ -46,8 +46,9 @@ export function modelsDir(bundles: Record<string, ModelBundle>): { modelsDir: st
 
 export const octets = { 'content-type': 'application/octet-stream' };
 
-export const keysFrame = (galoisKeys: Uint8Array): Buffer =>
-  Buffer.from(encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [galoisKeys] }));
+/** A session upload: Galois keys, relinearization keys (when the plan squares), public key. */
+export const keysFrame = (keys: SessionKeyBytes): Buffer =>
+  Buffer.from(encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [keys.galoisKeys, ...(keys.relinKeys ? [keys.relinKeys] : []), keys.publicKey] })); // prettier-ignore
 
 export const queryFrame = (partition: number, molecules: number, blobs: Uint8Array[]): Buffer =>
   Buffer.from(encodeFrame({ kind: 'query', partition, molecules, blobs }));
@@ -56,7 +57,7 @@ export const queryFrame = (partition: number, molecules: number, blobs: Uint8Arr
 export const errorOf = (response: { json: () => unknown }) => (response.json() as ErrorBody).error;
 
 /**
- * A client and its Galois keys for `modelId` in `dirs`: a throwaway one-worker app plans the model once (filling
+ * A client and its public keys for `modelId` in `dirs`: a throwaway one-worker app plans the model once (filling
  * the shared plan cache, so the tests' own apps start fast) and is closed again.
  */
 export async function clientFor(dirs: ReturnType<typeof modelsDir>, modelId: string) {
@@ -65,5 +66,5 @@ export async function clientFor(dirs: ReturnType<typeof modelsDir>, modelId: str
   const model: ModelSummary = (await probe.inject({ url: `/v1/models/${modelId}` })).json();
   await probe.close();
   const client = await FheClient.create(model.plan);
-  return { client, keys: client.evaluationKeys().galoisKeys };
+  return { client, keys: client.evaluationKeys() };
 }

@@ -26,6 +26,7 @@ export * from './he/lifetime.ts';
 export * from './he/context.ts';
 export * from './he/engine.ts';
 export * from './he/blinding.ts';
+export * from './he/imaginary-unit.ts';
 export * from './bundle/random.ts';
 export * from './he/blob.ts';
 export * from './wire/frames.ts';

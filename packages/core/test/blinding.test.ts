@@ -25,7 +25,10 @@ describe('blinding plan', () => {
   it('masks every intermediate result (not the prediction) and records the leakage bound', () => {
     const plan = planModel(mlp, { parameters: wide, maskBits: 16 });
     expect(plan.partitions.map((p) => p.output.maskBits)).toEqual([16, 16, undefined]);
-    expect(plan.blinding).toEqual({ maskBits: 16, leakagePerValue: 2 ** -16, maskedValuesPerMolecule: 96, leakagePerMolecule: 96 * 2 ** -16 }); // prettier-ignore
+    expect(plan.blinding).toEqual({ maskBits: 16, leakagePerValue: 2 ** -16, maskedValuesPerMolecule: 96, leakagePerMolecule: 96 * 2 ** -16, floodRange: 2 ** -13 }); // prettier-ignore
+    // Every result gets fresh imaginary values; only the prediction gets the real flood.
+    expect(plan.partitions.map((p) => p.output.imaginaryRange > 0)).toEqual([true, true, true]);
+    expect(plan.partitions.map((p) => p.output.floodRange)).toEqual([undefined, undefined, 2 ** -13]);
     for (const p of plan.partitions.slice(0, 2)) {
       expect(p.ops.map((o) => [o.kind, o.rescale])).toEqual([
         ['linear', false],

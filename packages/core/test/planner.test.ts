@@ -20,7 +20,7 @@ const mlp = makeBundle({
 });
 
 describe('planner', () => {
-  it('plans the MLP as BSGS hybrid with 34 rotations over 10 Galois steps, B = 4 at N = 8192', () => {
+  it('plans the MLP as BSGS hybrid with 34 rotations over 10 Galois steps (+ conjugation), B = 4 at N = 8192', () => {
     const plan = planModel(mlp);
     expect(plan.parameters.polyModulusDegree).toBe(8192);
     expect(plan.moleculesPerCiphertext).toBe(4);
@@ -28,11 +28,16 @@ describe('planner', () => {
     const first = plan.partitions[0]!.ops[0] as LinearOpPlan;
     expect(first).toMatchObject({ method: 'bsgs-hybrid', inputPeriod: 1024, outputPeriod: 64, babyStep: 8, foldSteps: [64, 128, 256, 512] }); // prettier-ignore
     expect(first.diagonals).toHaveLength(64);
-    expect(plan.estimates.rotations).toBe(34);
-    expect(plan.galoisSteps).toHaveLength(10);
+    // 34 rotations, plus one conjugation per partition: a private plan keeps the real part of every input.
+    expect(plan.partitions.every((p) => p.input.realPart)).toBe(true);
+    expect(plan.estimates.rotations).toBe(34 + 3);
+    expect(plan.galoisSteps).toHaveLength(10 + 1);
+    expect(plan.galoisSteps[0]).toBe(0); // step 0: SEAL's complex conjugation
     // Interleaved packing: every step is a multiple of B, so one rotation moves all molecules.
     expect(plan.galoisSteps.every((s) => s % 4 === 0 && s < plan.slotCount)).toBe(true);
-    expect(plan.relinearizationKeys).toBe(false);
+    // Squares are relinearized before anything is added to them (a size-3 result leaks its mask).
+    expect(plan.relinearizationKeys).toBe(true);
+    expect(plan.partitions.map((p) => p.output.ciphertextSize)).toEqual([2, 2, 2]);
     // Public and JSON-serializable.
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });

@@ -61,7 +61,7 @@ describe('ChemVeilHttpClient without a server', () => {
   it('refuses more molecules than one query can carry', async () => {
     const model = { id: 'm', plan: { moleculesPerCiphertext: 4, partitions: [] }, limits: { maxCiphertextsPerRequest: 2 } } as unknown as ModelSummary; // prettier-ignore
     const http = new ChemVeilHttpClient('http://server.test', { fetch: async () => json(500, {}) });
-    const fhe = { evaluationKeys: () => ({ galoisKeys: new Uint8Array() }), encryptFeatures: () => [], refresh: () => [], decryptOutputs: () => [] }; // prettier-ignore
+    const fhe = { evaluationKeys: () => ({ galoisKeys: new Uint8Array(), publicKey: new Uint8Array() }), encryptFeatures: () => [], refresh: () => [], decryptOutputs: () => [] }; // prettier-ignore
     await expect(http.query(model, fhe, Array.from({ length: 9 }, () => [0]))).rejects.toThrow('at most 8 molecules per query'); // prettier-ignore
   });
 });

@@ -12,7 +12,8 @@ import {
   sealErrorMessage,
   sealBlobProblem,
 } from '@chemveil/core';
-import type { CkksContext, ClientAffine, EvaluationPlan, OutputHead, Prediction, SealLoader, VectorLayout } from '@chemveil/core'; // prettier-ignore
+import type { CkksContext, ClientAffine, EvaluationPlan, OutputHead, Prediction, SealLoader, SessionKeyBytes, VectorLayout } from '@chemveil/core'; // prettier-ignore
+import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
 import type { KeyGenerator } from 'node-seal/implementation/key-generator';
@@ -20,10 +21,10 @@ import type { PlainText } from 'node-seal/implementation/plain-text';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 
 /** Serialized, seeded, zstd-compressed keys the server needs; never the secret key. */
-export interface EvaluationKeys {
-  galoisKeys: Uint8Array;
-  relinKeys?: Uint8Array;
-}
+export type EvaluationKeys = SessionKeyBytes;
+
+/** Largest level a result can sit at, in primes: an uncompressed size-2 result is at most this many words. */
+const maxResultBytes = (plan: EvaluationPlan): number => 2 * (plan.parameters.coeffModulusBits.length - 1) * plan.parameters.polyModulusDegree * 8 + 256; // prettier-ignore
 
 /** Sends partition k's ciphertexts to whoever evaluates them and resolves with the results. */
 export type PartitionTransport = (partition: number, ciphertexts: Uint8Array[]) => Promise<Uint8Array[]>;
@@ -88,7 +89,11 @@ export class FheClient {
     return new FheClient(plan, createCkksContext(seal, plan.parameters), options.head);
   }
 
-  /** Seeded Galois keys for exactly the plan's steps (half the bytes of full keys), zstd-compressed by SEAL. */
+  /**
+   * What the server needs, all public: seeded Galois keys for exactly the plan's steps (half the bytes of full
+   * keys; step 0 is complex conjugation), relinearization keys when the plan squares, and the public key the
+   * server re-randomizes results with. zstd-compressed by SEAL.
+   */
   evaluationKeys(): EvaluationKeys {
     this.assertAlive();
     if (!this.#evaluationKeys) {
@@ -97,19 +102,22 @@ export class FheClient {
       const galois = sealCall('create Galois keys', () =>
         this.#keyGenerator.createGaloisKeysSerializable(Int32Array.from(this.plan.galoisSteps)),
       );
+      let galoisKeys: Uint8Array;
       try {
-        this.#evaluationKeys = { galoisKeys: galois.saveArray(zstd) };
+        galoisKeys = galois.saveArray(zstd);
       } finally {
         galois.delete();
       }
+      let relinKeys: Uint8Array | undefined;
       if (this.plan.relinearizationKeys) {
-        const relin = this.#keyGenerator.createRelinKeysSerializable();
+        const relin = sealCall('create relinearization keys', () => this.#keyGenerator.createRelinKeysSerializable());
         try {
-          this.#evaluationKeys.relinKeys = relin.saveArray(zstd);
+          relinKeys = relin.saveArray(zstd);
         } finally {
           relin.delete();
         }
       }
+      this.#evaluationKeys = { galoisKeys, ...(relinKeys ? { relinKeys } : {}), publicKey: this.publicKeyBytes() };
       this.timings.keygenMs += performance.now() - started;
     }
     return this.#evaluationKeys;
@@ -144,7 +152,7 @@ export class FheClient {
   refresh(partition: number, results: Uint8Array[], molecules: number): Uint8Array[] {
     const next = this.plan.partitions[partition + 1];
     if (!next) throw new RangeError(`partition ${partition} is the last one`);
-    const vectors = this.decryptVectors(results, this.plan.partitions[partition]!.output.layout, molecules);
+    const vectors = this.decryptVectors(partition, results, this.plan.partitions[partition]!.output.layout, molecules);
     return this.encryptVectors(
       partition + 1,
       vectors.map((v) => applyAffine(v, next.input.clientAffine)),
@@ -159,12 +167,12 @@ export class FheClient {
   decryptPartition(partition: number, results: Uint8Array[], molecules: number): Float64Array[] {
     const plan = this.plan.partitions[partition];
     if (!plan) throw new RangeError(`no partition ${partition}`);
-    return this.decryptVectors(results, plan.output.layout, molecules);
+    return this.decryptVectors(partition, results, plan.output.layout, molecules);
   }
 
   /** Raw network outputs per molecule from the last partition's results. */
   decryptOutputs(results: Uint8Array[], molecules: number): Float64Array[] {
-    const vectors = this.decryptVectors(results, this.plan.output.layout, molecules);
+    const vectors = this.decryptVectors(this.plan.partitions.length - 1, results, this.plan.output.layout, molecules);
     return vectors.map((v) => applyAffine(v, this.plan.output.clientAffine));
   }
 
@@ -202,9 +210,10 @@ export class FheClient {
       const plain = sealCall('encode input', () => encoder.encode(slots, 2 ** partition.input.scaleBits) as PlainText); // prettier-ignore
       try {
         // Symmetric and seeded: the upload carries one polynomial plus a seed, half a public-key ciphertext.
+        // Uncompressed (zstd saves ~6% here): the server refuses compressed ciphertexts, so nothing inflates.
         const serializable = sealCall('encrypt', () => this.#encryptor.encryptSymmetricSerializable(plain));
         try {
-          out.push(serializable.saveArray(seal.ComprModeType.zstd));
+          out.push(serializable.saveArray(seal.ComprModeType.none));
         } finally {
           serializable.delete();
         }
@@ -216,26 +225,26 @@ export class FheClient {
     return out;
   }
 
-  private decryptVectors(results: Uint8Array[], layout: VectorLayout, molecules: number): Float64Array[] {
+  private decryptVectors(
+    partition: number,
+    results: Uint8Array[],
+    layout: VectorLayout,
+    molecules: number,
+  ): Float64Array[] {
+    // prettier-ignore
     this.assertAlive();
     const started = performance.now();
     const lanes = this.plan.moleculesPerCiphertext;
     const [physicalLanes, firstLane] = [laneCount(this.plan), firstMoleculeLane(this.plan)];
     if (results.length !== Math.ceil(molecules / lanes))
       throw new InvalidCiphertextError(`${results.length} results for ${molecules} molecules (B=${lanes})`);
-    const { seal, context, encoder } = this.#ckks;
+    const { seal, encoder } = this.#ckks;
     const vectors: Float64Array[] = [];
     results.forEach((bytes, group) => {
-      const problem = sealBlobProblem(bytes);
-      if (problem) throw new InvalidCiphertextError(`result: ${problem}`);
       const ct = seal.CipherText();
       let plain: PlainText | undefined;
       try {
-        try {
-          ct.loadArray(context, bytes);
-        } catch (error) {
-          throw new InvalidCiphertextError(`result does not load: ${sealErrorMessage(error)}`);
-        }
+        this.loadResult(ct, partition, bytes);
         plain = sealCall('decrypt', () => this.#decryptor.decrypt(ct) as PlainText);
         const slots = encoder.decode(plain);
         for (let m = 0; m < lanes && group * lanes + m < molecules; m++) vectors.push(unpackMolecule(slots, layout, physicalLanes, m, firstLane)); // prettier-ignore
@@ -246,6 +255,36 @@ export class FheClient {
     });
     this.timings.decryptMs += performance.now() - started;
     return vectors;
+  }
+
+  /**
+   * Loads one result and checks it is what the public plan says partition k returns, before decrypting: a hostile
+   * server must not make this client decrypt (and act on) something else. Results are uncompressed, so their
+   * exact size is known before SEAL reads a byte and nothing inflates.
+   */
+  private loadResult(ct: CipherText, partition: number, bytes: Uint8Array): void {
+    const problem = sealBlobProblem(bytes);
+    if (problem) throw new InvalidCiphertextError(`result: ${problem}`);
+    if (bytes[5] !== 0) throw new InvalidCiphertextError('result is compressed; results must be sent uncompressed');
+    if (bytes.length > maxResultBytes(this.plan)) throw new InvalidCiphertextError(`result of ${bytes.length} bytes is larger than any ciphertext of these parameters`); // prettier-ignore
+    try {
+      ct.loadArray(this.#ckks.context, bytes);
+    } catch (error) {
+      throw new InvalidCiphertextError(`result does not load: ${sealErrorMessage(error)}`);
+    }
+    const plan = this.plan.partitions[partition]!;
+    const primes = this.#ckks.dataPrimes.length - plan.ops.filter((op) => op.rescale).length;
+    const scaleBits = Math.log2(ct.scale);
+    if (
+      ct.size !== plan.output.ciphertextSize ||
+      ct.coeffModulusSize !== primes ||
+      Math.abs(scaleBits - plan.output.scaleBits) > 0.05
+    )
+      // prettier-ignore
+      throw new InvalidCiphertextError(
+        `partition ${partition} returns size-${plan.output.ciphertextSize} ciphertexts at ${primes} primes and scale 2^${plan.output.scaleBits}; ` +
+          `got size ${ct.size}, ${ct.coeffModulusSize} primes, scale 2^${scaleBits.toFixed(2)}`,
+      );
   }
 
   private assertAlive(): void {

@@ -38,7 +38,7 @@ export async function measurePlanError(
 ): Promise<number> {
   const engine = await ModelEngine.create(plan, bundle, loader);
   const client = await FheClient.create(plan, { loader });
-  const session = engine.openSession(client.evaluationKeys().galoisKeys);
+  const session = engine.openSession(client.evaluationKeys());
   try {
     const outputs = await client.infer(samples, blindedTransport(session, plan, samples.length));
     let worst = 0;
@@ -67,7 +67,7 @@ export const PREFERRED_MASK_BITS = 16;
  * 32 bits on the three-prime chain, while a network the two-prime chains mask well keeps their speed). If none
  * does, the weaker rungs are tried the same way, strongest first, down to 0 (unblinded). "Holds" means its error
  * measured on the samples with masks on meets a fifth of the target in each of three runs (the target itself for
- * an unblinded plan). `maskBits` fixes the rung.
+ * an unblinded plan), plus the final flood's half-width. `maskBits` fixes the rung.
  */
 export async function selectPlan(
   bundle: ModelBundle,
@@ -94,8 +94,10 @@ export async function selectPlan(
       trials.push({ parameters: candidate.parameters, maskBits, rejected: `masks fit only ${weakest} bits` });
       return undefined;
     }
-    // A plan at the edge would miss the target on the next molecules (see MASKED_ERROR_MARGIN).
-    const accepted = maskBits > 0 ? target / MASKED_ERROR_MARGIN : target;
+    // A plan at the edge would miss the target on the next molecules (see MASKED_ERROR_MARGIN). The final flood
+    // is bounded exactly (uniform on [−F, F]), so it is added, not scaled by the margin.
+    const flood = candidate.partitions[candidate.partitions.length - 1]!.output.floodRange ?? 0;
+    const accepted = (maskBits > 0 ? target / MASKED_ERROR_MARGIN : target) + flood;
     let maxAbsError = 0;
     for (let run = 0; run < (maskBits > 0 ? MASKED_ERROR_RUNS : 1) && maxAbsError <= accepted; run++)
       maxAbsError = Math.max(maxAbsError, await measurePlanError(candidate, bundle, samples, options.loader));

@@ -49,8 +49,9 @@ export function createFheApi(loader?: SealLoader) {
       const keys = (await client(keyId)).evaluationKeys();
       const galoisKeys = keys.galoisKeys.slice();
       const relinKeys = keys.relinKeys?.slice();
-      const buffers = [galoisKeys.buffer, ...(relinKeys ? [relinKeys.buffer] : [])] as ArrayBuffer[];
-      return Comlink.transfer({ galoisKeys, ...(relinKeys ? { relinKeys } : {}) }, buffers);
+      const publicKey = keys.publicKey.slice();
+      const buffers = [galoisKeys.buffer, publicKey.buffer, ...(relinKeys ? [relinKeys.buffer] : [])] as ArrayBuffer[];
+      return Comlink.transfer({ galoisKeys, ...(relinKeys ? { relinKeys } : {}), publicKey }, buffers);
     },
 
     async encrypt(keyId: string, features: ArrayLike<number>[]): Promise<Uint8Array[]> {

@@ -46,7 +46,9 @@ describe('blinded refresh', () => {
     const chain = (t: { parameters: { coeffModulusBits: number[] } }) => t.parameters.coeffModulusBits.join();
     const held = trials.filter((t) => !t.rejected && t.maxAbsError !== undefined);
     expect(held).toHaveLength(1); // the first plan that holds wins
-    expect(held[0]!.maxAbsError).toBeLessThanOrEqual(1e-3 / MASKED_ERROR_MARGIN);
+    expect(held[0]!.maxAbsError).toBeLessThanOrEqual(
+      1e-3 / MASKED_ERROR_MARGIN + plan.partitions[1]!.output.floodRange!,
+    );
     // Every stronger rung on the winning chain was tried and missed.
     for (const stronger of [24, 32].filter((b) => b > bits))
       expect(trials.some((t) => t.maskBits === stronger && chain(t) === chain(plan) && t.rejected)).toBe(true);
@@ -57,7 +59,7 @@ describe('blinded refresh', () => {
     expect(plan.blinding).toMatchObject({ maskBits: bits, leakagePerValue: 2 ** -bits, maskedValuesPerMolecule: 32 });
     const engine = await ModelEngine.create(plan, bundle);
     const client = await FheClient.create(plan);
-    const session = engine.openSession(client.evaluationKeys().galoisKeys);
+    const session = engine.openSession(client.evaluationKeys());
     try {
       const stages = lowerBundle(bundle);
       const hidden = inputs.map((x) => forwardStages(stages, x)[1]!);

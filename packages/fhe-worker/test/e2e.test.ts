@@ -20,7 +20,7 @@ async function encryptedVsReference(bundle: ModelBundle, inputs: Float64Array[],
   const plan = planModel(bundle, { samples: inputs, maskBits: 0, ...options });
   const engine = await ModelEngine.create(plan, bundle);
   const client = await FheClient.create(plan);
-  const session = engine.openSession(client.evaluationKeys().galoisKeys);
+  const session = engine.openSession(client.evaluationKeys());
   try {
     const outputs = await client.infer(inputs, async (k, cts) => session.evaluatePartition(k, cts));
     let worst = 0;

@@ -1,6 +1,8 @@
 import {
+  createCkksContext,
   InvalidCiphertextError,
   InvalidEvaluationKeysError,
+  loadSeal,
   makeBundle,
   ModelEngine,
   planModel,
@@ -9,6 +11,7 @@ import {
   sealHeapBytes,
   seededRandom,
 } from '@chemveil/core';
+import type { CipherText } from 'node-seal/implementation/cipher-text';
 import { describe, expect, it } from 'vitest';
 import { FheClient } from '../src/client.ts';
 import { selectPlan } from '../src/select.ts';
@@ -25,7 +28,7 @@ describe('client and session', () => {
     const plan = planModel(small);
     const engine = await ModelEngine.create(plan, small);
     const client = await FheClient.create(plan);
-    const session = engine.openSession(client.evaluationKeys().galoisKeys);
+    const session = engine.openSession(client.evaluationKeys());
     const inputs = randomFingerprints(plan.moleculesPerCiphertext, 64, random);
     const infer = () => client.infer(inputs, async (k, cts) => session.evaluatePartition(k, cts));
     try {
@@ -67,9 +70,13 @@ describe('client and session', () => {
     const otherPlan = { ...plan, galoisSteps: plan.galoisSteps.slice(1) };
     const partialClient = await FheClient.create(otherPlan);
     try {
-      expect(() => engine.openSession(new Uint8Array(100))).toThrow(InvalidEvaluationKeysError);
-      expect(() => engine.openSession(partialClient.evaluationKeys().galoisKeys)).toThrow(/lack steps/);
-      const session = engine.openSession(client.evaluationKeys().galoisKeys);
+      expect(() => engine.openSession({ ...client.evaluationKeys(), galoisKeys: new Uint8Array(100) })).toThrow(
+        InvalidEvaluationKeysError,
+      );
+      expect(() =>
+        engine.openSession({ ...client.evaluationKeys(), galoisKeys: partialClient.evaluationKeys().galoisKeys }),
+      ).toThrow(/lack steps/);
+      const session = engine.openSession(client.evaluationKeys());
       try {
         expect(() => session.evaluatePartition(0, [new Uint8Array(64)])).toThrow(InvalidCiphertextError);
         const inputs = randomFingerprints(1, 64, random);
@@ -81,6 +88,51 @@ describe('client and session', () => {
       }
     } finally {
       partialClient.dispose();
+      client.dispose();
+      engine.dispose();
+    }
+  });
+
+  it('decrypts only results that match the public plan (a hostile server cannot slip in something else)', async () => {
+    const plan = planModel(small);
+    const engine = await ModelEngine.create(plan, small);
+    const client = await FheClient.create(plan);
+    const session = engine.openSession(client.evaluationKeys());
+    const seal = await loadSeal();
+    const ckks = createCkksContext(seal, plan.parameters);
+    const evaluator = seal.Evaluator(ckks.context);
+    try {
+      const inputs = client.encryptFeatures(randomFingerprints(1, 64, random));
+      const [result] = session.evaluatePartition(0, inputs);
+      expect(client.decryptPartition(0, [result!], 1)[0]).toHaveLength(plan.partitions[0]!.output.layout.length);
+      /** The honest result, changed by `tamper`, re-saved uncompressed unless said otherwise. */
+      const tampered = (tamper: (ct: CipherText) => void, compression = seal.ComprModeType.none) => {
+        const ct = seal.CipherText();
+        try {
+          ct.loadArray(ckks.context, result!);
+          tamper(ct);
+          return ct.saveArray(compression);
+        } finally {
+          ct.delete();
+        }
+      };
+      const refused = (bytes: Uint8Array) => () => client.decryptPartition(0, [bytes], 1);
+      // Compressed: SEAL would inflate it with no limit before anything could be checked.
+      expect(refused(tampered(() => undefined, seal.ComprModeType.zstd))).toThrow(/compressed/);
+      // Another level and scale (a fresh input), another scale, another size: not what partition 0 returns.
+      const [size, primes, bits] = [plan.partitions[0]!.output.ciphertextSize, ckks.dataPrimes.length - 1, plan.partitions[0]!.output.scaleBits]; // prettier-ignore
+      expect(refused(inputs[0]!)).toThrow(`got size ${size}, ${primes + 1} primes`);
+      expect(refused(tampered((ct) => ct.setScale(ct.scale * 4)))).toThrow(`got size ${size}, ${primes} primes, scale 2^${(bits + 2).toFixed(2)}`); // prettier-ignore
+      const squared = seal.CipherText();
+      squared.loadArray(ckks.context, inputs[0]!);
+      evaluator.square(squared, squared);
+      expect(refused(squared.saveArray(seal.ComprModeType.none))).toThrow(/got size 3|larger than any ciphertext/);
+      squared.delete();
+      expect(refused(new Uint8Array(64))).toThrow(InvalidCiphertextError);
+    } finally {
+      evaluator.delete();
+      ckks.delete();
+      session.dispose();
       client.dispose();
       engine.dispose();
     }

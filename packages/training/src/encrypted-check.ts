@@ -24,7 +24,7 @@ export async function encryptedPredictions(
   const engine = await ModelEngine.create(plan, bundle);
   const client = await FheClient.create(plan, { head: bundle.head });
   const keys = client.evaluationKeys();
-  const session = engine.openSession(keys.galoisKeys);
+  const session = engine.openSession(keys);
   let serverMs = 0;
   try {
     // Masks on, as the server runs it (blinded refresh).
@@ -38,7 +38,7 @@ export async function encryptedPredictions(
     return {
       plan,
       outputs,
-      evaluationKeyBytes: keys.galoisKeys.length + (keys.relinKeys?.length ?? 0),
+      evaluationKeyBytes: keys.galoisKeys.length + (keys.relinKeys?.length ?? 0) + keys.publicKey.length,
       serverMs,
     };
   } finally {

@@ -1,11 +1,11 @@
-import type { CiphertextBlinding, EvaluationPlan } from '@chemveil/core';
+import type { CiphertextBlinding, EvaluationPlan, SessionKeyBytes } from '@chemveil/core';
 import type { ErrorCode } from '@chemveil/core';
 
 /** Main thread → evaluation worker. Binary moves as transferred buffers, never as JSON. */
 export type WorkerRequest =
   | { type: 'load-model'; id: number; modelId: string; bundle: Uint8Array; plan: EvaluationPlan }
   | { type: 'plan'; id: number; bundle: Uint8Array; samples: string[]; maskBits?: number }
-  | { type: 'open-session'; id: number; sessionId: string; modelId: string; keys: Uint8Array }
+  | { type: 'open-session'; id: number; sessionId: string; modelId: string; keys: SessionKeyBytes }
   | {
       type: 'evaluate';
       id: number;
@@ -14,7 +14,7 @@ export type WorkerRequest =
       partition: number;
       ciphertexts: Uint8Array[];
       /** Sent when this worker has not loaded the session's keys yet (the client's original seeded bytes). */
-      keys?: Uint8Array;
+      keys?: SessionKeyBytes;
       /** Blinded refresh, one per ciphertext: the mask to add to its result and the previous one to remove. */
       blinding?: CiphertextBlinding[];
     }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ProtocolError } from '@chemveil/core';
-import type { CiphertextBlinding, EvaluationPlan } from '@chemveil/core';
+import type { CiphertextBlinding, EvaluationPlan, SessionKeyBytes } from '@chemveil/core';
 import type { PlanResult, WorkerReply, WorkerRequest, WorkerStats } from './messages.ts';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -54,7 +54,8 @@ interface PoolWorker {
 export interface PoolSession {
   id: string;
   modelId: string;
-  keys: Uint8Array;
+  /** The client's original seeded bytes: workers load them on first use (re-saving would lose the seeds). */
+  keys: SessionKeyBytes;
   closed: boolean;
 }
 

@@ -9,7 +9,7 @@ import {
   sealCall,
   sealErrorMessage,
 } from '@chemveil/core';
-import type { CiphertextBlinding, EvaluationSession } from '@chemveil/core';
+import type { CiphertextBlinding, EvaluationSession, SessionKeyBytes } from '@chemveil/core';
 import type { PlanResult, WorkerReply, WorkerRequest, WorkerStats } from './messages.ts';
 
 // One SEAL instance per thread: every model's weights encoded once here, and the sessions this worker has served.
@@ -27,17 +27,20 @@ function engineFor(modelId: string): ModelEngine {
 /** SEAL's "data is invalid" means well-formed bytes for other parameters; anything else is garbage. */
 const isForeignParameters = (message: string): boolean => /data is invalid/.test(message);
 
-function openSession(sessionId: string, modelId: string, keys: Uint8Array): EvaluationSession {
+function openSession(sessionId: string, modelId: string, keys: SessionKeyBytes): EvaluationSession {
   const existing = sessions.get(sessionId);
   if (existing) return existing.session;
-  const problem = sealBlobProblem(keys);
-  if (problem) throw new ProtocolError('MALFORMED_KEYS', `Galois keys: ${problem}`);
+  for (const blob of [keys.galoisKeys, keys.relinKeys, keys.publicKey]) {
+    const problem = blob && sealBlobProblem(blob);
+    if (problem) throw new ProtocolError('MALFORMED_KEYS', `evaluation keys: ${problem}`);
+  }
   let session: EvaluationSession;
   try {
     session = engineFor(modelId).openSession(keys);
   } catch (error) {
     if (!(error instanceof InvalidEvaluationKeysError)) throw error;
-    if (/lack steps/.test(error.message)) throw new ProtocolError('INVALID_EVALUATION_KEYS', error.message);
+    if (/lack steps|needs relinearization/.test(error.message))
+      throw new ProtocolError('INVALID_EVALUATION_KEYS', error.message);
     if (isForeignParameters(error.message))
       throw new ProtocolError('WRONG_PARAMETERS', `${error.message} (keys made for other encryption parameters)`);
     throw new ProtocolError('MALFORMED_KEYS', error.message);
@@ -58,6 +61,7 @@ function evaluateOne(
   const { seal, context, dataPrimes } = engine.ckks;
   const problem = sealBlobProblem(bytes);
   if (problem) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${index}: ${problem}`);
+  if (bytes[5] !== 0) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${index} is compressed; send ciphertexts uncompressed`); // prettier-ignore
   const input = seal.CipherText();
   try {
     try {
@@ -93,7 +97,8 @@ function evaluateOne(
       throw error;
     }
     try {
-      return sealCall('save result', () => result.saveArray(seal.ComprModeType.zstd));
+      // Uncompressed: the client checks a result's exact size before SEAL reads it, and nothing inflates.
+      return sealCall('save result', () => result.saveArray(seal.ComprModeType.none));
     } finally {
       result.delete();
     }

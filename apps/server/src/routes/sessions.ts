@@ -68,18 +68,29 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
     async (request, reply): Promise<SessionCreated> => {
       const model = state.model(request.params.id);
       const limits = model.summary.limits;
-      const frame = readFrame(request.body, 'evaluation-keys', 2);
-      const expectedBlobs = model.plan.relinearizationKeys ? 2 : 1;
+      // Galois keys, relinearization keys when the plan squares, and the public key results are re-randomized with.
+      const frame = readFrame(request.body, 'evaluation-keys', 3);
+      const expectedBlobs = model.plan.relinearizationKeys ? 3 : 2;
       if (frame.blobs.length !== expectedBlobs)
-        throw new ProtocolError('MALFORMED_FRAME', `expected ${expectedBlobs} key blob(s), got ${frame.blobs.length}`);
+        throw new ProtocolError('MALFORMED_FRAME', `expected ${expectedBlobs} key blobs (Galois keys, ${model.plan.relinearizationKeys ? 'relinearization keys, ' : ''}public key), got ${frame.blobs.length}`); // prettier-ignore
       const galoisKeys = frame.blobs[0]!;
+      const relinKeys = model.plan.relinearizationKeys ? frame.blobs[1] : undefined;
+      const publicKey = frame.blobs[frame.blobs.length - 1]!;
       // Sizes against the plan before SEAL sees a byte: a key set for other parameters is far off the estimate.
       if (galoisKeys.length < limits.minEvaluationKeyBytes)
         throw new ProtocolError('WRONG_PARAMETERS', `Galois keys of ${galoisKeys.length} bytes; this model's plan needs about ${limits.evaluationKeyBytes}`); // prettier-ignore
-      const problem = sealBlobProblem(galoisKeys);
-      if (problem) throw new ProtocolError('MALFORMED_KEYS', `Galois keys: ${problem}`);
+      for (const [what, blob] of [
+        ['Galois keys', galoisKeys],
+        ['relinearization keys', relinKeys],
+        ['public key', publicKey],
+      ] as const) {
+        // prettier-ignore
+        const problem = blob && sealBlobProblem(blob);
+        if (problem) throw new ProtocolError('MALFORMED_KEYS', `${what}: ${problem}`);
+      }
       // Kept as the client's original seeded bytes: workers load them on first use, and re-saving loses the seeds.
-      const session = state.sessions.create(model, new Uint8Array(galoisKeys), request.ip);
+      const keys = { galoisKeys: new Uint8Array(galoisKeys), ...(relinKeys ? { relinKeys: new Uint8Array(relinKeys) } : {}), publicKey: new Uint8Array(publicKey) }; // prettier-ignore
+      const session = state.sessions.create(model, keys, request.ip);
       // Busy while its keys load: a burst of new sessions must not evict one that has not been answered yet.
       session.activeRequests++;
       try {
@@ -141,6 +152,8 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
           throw new ProtocolError('PAYLOAD_TOO_LARGE', `ciphertext ${i} is ${blob.length} bytes; at most ${summary.limits.maxCiphertextBytes}`); // prettier-ignore
         const problem = sealBlobProblem(blob);
         if (problem) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${i}: ${problem}`);
+        // SEAL would inflate a compressed blob with no output limit (a 4 KB upload can ask for gigabytes).
+        if (blob[5] !== 0) throw new ProtocolError('MALFORMED_CIPHERTEXT', `ciphertext ${i} is compressed; send ciphertexts uncompressed`); // prettier-ignore
       });
 
       const queryId = request.headers[QUERY_HEADER];

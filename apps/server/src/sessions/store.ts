@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '@chemveil/core';
+import type { SessionKeyBytes } from '@chemveil/core';
 import type { PoolSession } from '../evaluation/pool.ts';
 import type { LoadedModel } from '../models/registry.ts';
 
@@ -57,11 +58,15 @@ export const newToken = (): string => randomBytes(16).toString('base64url');
 const MAX_QUERIES_PER_SESSION = 64;
 const MAX_TOMBSTONES = 10_000;
 
-/** Loaded (expanded) Galois keys: per step, k decomposition components × 2 polynomials × (k + 1) primes × N words. */
+/**
+ * Loaded (expanded) keys: per Galois step and for the relinearization key, k decomposition components × 2
+ * polynomials × (k + 1) primes × N words; the public key is 2 polynomials over k + 1 primes.
+ */
 export function loadedKeyBytes(model: LoadedModel): number {
   const { polyModulusDegree, coeffModulusBits } = model.plan.parameters;
   const k = coeffModulusBits.length - 1;
-  return model.plan.galoisSteps.length * k * 2 * (k + 1) * polyModulusDegree * 8;
+  const switchingKeys = model.plan.galoisSteps.length + (model.plan.relinearizationKeys ? 1 : 0);
+  return (switchingKeys * k + 1) * 2 * (k + 1) * polyModulusDegree * 8;
 }
 
 /**
@@ -92,13 +97,14 @@ export class SessionStore {
   }
 
   /** Charges a new session against the caps (evicting idle ones), or refuses with 429. */
-  create(model: LoadedModel, keys: Uint8Array, client = 'local'): Session {
+  create(model: LoadedModel, keys: SessionKeyBytes, client = 'local'): Session {
     const quota = this.options.sessionsPerClient ?? Infinity;
     let held = 0;
     for (const session of this.#sessions.values()) if (session.client === client) held++;
     if (held >= quota)
       throw new ProtocolError('OVER_CAPACITY', `this client already holds ${held} sessions (the quota); delete one or let it expire`, { retryAfterSeconds: 60 }); // prettier-ignore
-    const bytes = keys.length + loadedKeyBytes(model) * this.options.workers;
+    const uploaded = keys.galoisKeys.length + (keys.relinKeys?.length ?? 0) + keys.publicKey.length;
+    const bytes = uploaded + loadedKeyBytes(model) * this.options.workers;
     if (bytes > this.options.maxBytes)
       throw new ProtocolError('OVER_CAPACITY', `a session of this model needs ${bytes} bytes; the server allows ${this.options.maxBytes}`, { retryAfterSeconds: 60 }); // prettier-ignore
     for (const session of this.#sessions.values()) {

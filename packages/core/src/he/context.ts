@@ -17,6 +17,8 @@ export interface CkksContext {
   lowerParmsId: ParmsIdType;
   /** The data primes' values, q0 first (q1 is what the rescale divides by). */
   dataPrimes: number[];
+  /** The same primes exactly (60-bit primes do not fit a double), for code that works on SEAL's words. */
+  primes: bigint[];
   slotCount: number;
   delete(): void;
 }
@@ -37,7 +39,8 @@ export function createCkksContext(seal: SEALLibrary, parameters: CkksParameters)
       const encoder = seal.CKKSEncoder(context);
       const top = context.firstContextData;
       const lower = top.nextContextData;
-      const primes = Array.from(top.parms.coeffModulus, (q) => Number(q));
+      const exact = Array.from(top.parms.coeffModulus as ArrayLike<bigint | number>, (q) => BigInt(q));
+      const primes = exact.map(Number);
       const result: CkksContext = {
         seal,
         context,
@@ -45,6 +48,7 @@ export function createCkksContext(seal: SEALLibrary, parameters: CkksParameters)
         topParmsId: top.parmsId,
         lowerParmsId: lower.parmsId,
         dataPrimes: primes,
+        primes: exact,
         slotCount: encoder.slotCount,
         delete() {
           encoder.delete();
@@ -59,8 +63,12 @@ export function createCkksContext(seal: SEALLibrary, parameters: CkksParameters)
   });
 }
 
-/** Galois element of a left rotation by `step` slots: 3^step mod 2N (what GaloisKeys.hasKey expects). */
+/**
+ * Galois element of a left rotation by `step` slots: 3^step mod 2N (what GaloisKeys.hasKey expects). Step 0 is
+ * SEAL's complex conjugation, 2N − 1 (what `createGaloisKeys` makes for a 0 in its steps).
+ */
 export function galoisElementForStep(step: number, polyModulusDegree: number): number {
+  if (step === 0) return 2 * polyModulusDegree - 1;
   const m = BigInt(2 * polyModulusDegree);
   let result = 1n;
   let base = 3n;

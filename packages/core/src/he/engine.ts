@@ -1,19 +1,23 @@
 import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { Encryptor } from 'node-seal/implementation/encryptor';
 import type { Evaluator } from 'node-seal/implementation/evaluator';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PlainText } from 'node-seal/implementation/plain-text';
+import type { PublicKey } from 'node-seal/implementation/public-key';
+import type { RelinKeys } from 'node-seal/implementation/relin-keys';
 import type { ModelBundle } from '../bundle/types.ts';
 import { extendedDiagonals, slotMatrix } from '../plan/diagonals.ts';
 import { broadcastPeriod, laneCount, positionOf } from '../plan/layout.ts';
 import { lowerBundle } from '../plan/lower.ts';
 import type { LinearStage } from '../plan/lower.ts';
 import type { EvaluationPlan, LinearOpPlan } from '../plan/types.ts';
-import { maskSlots, moleculesInCiphertext, unmaskSlots } from './blinding.ts';
+import { maskSlots, moleculesInCiphertext, uniformMasks, unmaskSlots } from './blinding.ts';
 import type { CiphertextBlinding, PartitionBlinding } from './blinding.ts';
 import { sealBlobProblem } from './blob.ts';
 import { createCkksContext, galoisElementForStep } from './context.ts';
 import type { CkksContext } from './context.ts';
 import { InvalidCiphertextError, InvalidEvaluationKeysError, sealCall, sealErrorMessage } from './errors.ts';
+import { imaginaryUnitPlain } from './imaginary-unit.ts';
 import { SealScope, withScope } from './lifetime.ts';
 import { loadSeal } from './seal.ts';
 import type { SealLoader } from './seal.ts';
@@ -37,6 +41,15 @@ interface EncodedLinear {
  */
 const EARLY_RESCALE_MIN_SCALE_BITS = 36;
 
+/** What a client uploads to open a session: all public (they let the server rotate, relinearize and encrypt). */
+export interface SessionKeyBytes {
+  galoisKeys: Uint8Array;
+  /** Present when the plan relinearizes its squares. */
+  relinKeys?: Uint8Array;
+  /** The client's public key: the server re-randomizes every result with a fresh encryption under it. */
+  publicKey: Uint8Array;
+}
+
 const rotateLeft = (vector: Float64Array, by: number): Float64Array => {
   const n = vector.length;
   const shift = ((by % n) + n) % n;
@@ -49,6 +62,8 @@ const rotateLeft = (vector: Float64Array, by: number): Float64Array => {
  */
 export class ModelEngine {
   private readonly encoded = new Map<string, EncodedLinear>();
+  /** X^(N/2) (×i on every slot) at the top level and one prime below, for fresh imaginary randomness. */
+  private readonly imaginaryUnits: PlainText[] = [];
   private disposed = false;
 
   private constructor(
@@ -63,6 +78,10 @@ export class ModelEngine {
     const engine = new ModelEngine(plan, ckks, seal.Evaluator(ckks.context));
     try {
       engine.encodeWeights(bundle);
+      engine.imaginaryUnits.push(
+        imaginaryUnitPlain(ckks, ckks.topParmsId, ckks.primes),
+        imaginaryUnitPlain(ckks, ckks.lowerParmsId, ckks.primes.slice(0, -1)),
+      );
     } catch (error) {
       engine.dispose();
       throw error;
@@ -83,12 +102,15 @@ export class ModelEngine {
         if (stage?.kind !== 'linear') throw new Error(`plan and bundle disagree at stage ${op.stage}`);
         const diagonals = extendedDiagonals(slotMatrix(stage, partition.input.layout));
         const weightScale = 2 ** op.weightScaleBits;
+        // A real-part projection hands the first linear map ct + conj(ct) = 2·Re: it takes W/2.
+        const factor = opIndex === 0 && partition.input.realPart ? 0.5 : 1;
         const groups = new Map<number, [number, PlainText][]>();
         for (const [i, diagonal] of diagonals) {
           const g = Math.floor(i / op.babyStep);
           const b = i % op.babyStep;
           // Pre-rotate by −g·n1 so the giant rotation can act on the sum of products.
-          const values = broadcastPeriod(rotateLeft(diagonal, -g * op.babyStep), lanes, slots);
+          const rotated = rotateLeft(diagonal, -g * op.babyStep);
+          const values = broadcastPeriod(factor === 1 ? rotated : rotated.map((v) => v * factor), lanes, slots);
           const plain = sealCall('encode diagonal', () => encoder.encode(values, weightScale) as PlainText);
           if (plain.isZero) {
             plain.delete(); // multiplyPlain by zero yields a transparent ciphertext, which SEAL refuses.
@@ -115,26 +137,56 @@ export class ModelEngine {
     }
   }
 
-  /** Loads a session's Galois keys (the client's seeded bytes) and checks every step the plan needs is there. */
-  openSession(galoisKeyBytes: Uint8Array): EvaluationSession {
+  /**
+   * Loads a session's public keys (the client's seeded bytes) and checks every Galois step the plan needs is
+   * there. Every object is freed if any of them fails.
+   */
+  openSession(keyBytes: SessionKeyBytes): EvaluationSession {
     this.assertAlive();
-    const problem = sealBlobProblem(galoisKeyBytes);
-    if (problem) throw new InvalidEvaluationKeysError(`Galois keys: ${problem}`);
-    const keys = this.ckks.seal.GaloisKeys();
+    const { seal, context } = this.ckks;
+    const scope = new SealScope();
     try {
-      keys.loadArray(this.ckks.context, galoisKeyBytes);
-    } catch (error) {
-      keys.delete();
-      throw new InvalidEvaluationKeysError(`Galois keys do not load: ${sealErrorMessage(error)}`);
+      const load = <T extends { loadArray(context: unknown, bytes: Uint8Array): void; delete(): void }>(
+        what: string,
+        object: T,
+        bytes: Uint8Array,
+      ): T => {
+        // prettier-ignore
+        scope.track(object);
+        const problem = sealBlobProblem(bytes);
+        if (problem) throw new InvalidEvaluationKeysError(`${what}: ${problem}`);
+        try {
+          object.loadArray(context, bytes);
+        } catch (error) {
+          throw new InvalidEvaluationKeysError(`${what} do not load: ${sealErrorMessage(error)}`);
+        }
+        return object;
+      };
+      const galoisKeys = load('Galois keys', seal.GaloisKeys(), keyBytes.galoisKeys);
+      const missing = this.plan.galoisSteps.filter(
+        (step) => !galoisKeys.hasKey(galoisElementForStep(step, this.plan.parameters.polyModulusDegree)),
+      );
+      if (missing.length) throw new InvalidEvaluationKeysError(`Galois keys lack steps ${missing.join(', ')}`);
+      let relinKeys: RelinKeys | undefined;
+      if (this.plan.relinearizationKeys) {
+        if (!keyBytes.relinKeys) throw new InvalidEvaluationKeysError('this plan needs relinearization keys');
+        relinKeys = load('relinearization keys', seal.RelinKeys(), keyBytes.relinKeys);
+      }
+      const publicKey = load('public key', seal.PublicKey(), keyBytes.publicKey);
+      const encryptor = sealCall('public-key encryptor', () => seal.Encryptor(context, publicKey));
+      const session = new EvaluationSession(this, { galoisKeys, relinKeys, publicKey, encryptor }, this.evaluator);
+      scope.release(galoisKeys);
+      if (relinKeys) scope.release(relinKeys);
+      scope.release(publicKey);
+      return session;
+    } finally {
+      scope.dispose();
     }
-    const missing = this.plan.galoisSteps.filter(
-      (step) => !keys.hasKey(galoisElementForStep(step, this.plan.parameters.polyModulusDegree)),
-    );
-    if (missing.length) {
-      keys.delete();
-      throw new InvalidEvaluationKeysError(`Galois keys lack steps ${missing.join(', ')}`);
-    }
-    return new EvaluationSession(this, keys, this.evaluator);
+  }
+
+  /** @internal X^(N/2) at the level of a ciphertext with `primes` data primes. */
+  imaginaryUnit(primes: number): PlainText {
+    return this.imaginaryUnits[primes === this.ckks.dataPrimes.length ? 0 : 1]!;
   }
 
   /** @internal */
@@ -154,18 +206,31 @@ export class ModelEngine {
       for (const group of entry.groups.values()) for (const [, plain] of group) plain.delete();
     }
     this.encoded.clear();
+    for (const unit of this.imaginaryUnits) unit.delete();
     this.evaluator.delete();
     this.ckks.delete();
   }
 }
 
-/** One client session on the server: its evaluation keys and the partitions it asks for. */
+interface SessionKeys {
+  galoisKeys: GaloisKeys;
+  relinKeys?: RelinKeys;
+  publicKey: PublicKey;
+  /** Public-key encryption under the client's key: the server's only source of fresh ciphertext randomness. */
+  encryptor: Encryptor;
+}
+
+/** One client session on the server: its public keys and the partitions it asks for. */
 export class EvaluationSession {
+  private readonly galoisKeys: GaloisKeys;
+
   constructor(
     private readonly engine: ModelEngine,
-    private readonly galoisKeys: GaloisKeys,
+    private readonly keys: SessionKeys,
     private readonly evaluator: Evaluator,
-  ) {}
+  ) {
+    this.galoisKeys = keys.galoisKeys;
+  }
 
   /**
    * Runs partition k on serialized ciphertexts (one per B molecules) and returns serialized results. With
@@ -192,7 +257,8 @@ export class EvaluationSession {
           unmask: blinding.unmasks?.[group],
         };
         const result = scope.track(this.evaluateCiphertext(index, input, masks));
-        return sealCall('save result', () => result.saveArray(seal.ComprModeType.zstd));
+        // Uncompressed: a client can check a result's exact size before SEAL inflates anything.
+        return sealCall('save result', () => result.saveArray(seal.ComprModeType.none));
       }),
     );
   }
@@ -215,32 +281,73 @@ export class EvaluationSession {
     if (blinding?.mask && !partition.output.maskRange) throw new RangeError(`partition ${index} is not blinded`);
     // The caller keeps `input`; every intermediate ciphertext is ours and is freed as soon as the next one exists.
     let current = input;
+    const step = (next: CipherText): void => {
+      if (current !== input) current.delete();
+      current = next;
+    };
     try {
-      if (blinding?.unmask) current = this.addSlots(input, unmaskSlots(plan, index, blinding), -1);
+      if (blinding?.unmask) step(this.addSlots(current, unmaskSlots(plan, index, blinding), -1));
+      if (partition.input.realPart) step(this.realPart(current));
       partition.ops.forEach((op, opIndex) => {
-        const next =
-          op.kind === 'linear'
-            ? this.linear(current, this.engine.encodedLinear(index, opIndex))
-            : this.square(current, op.rescale);
-        if (current !== input) current.delete();
-        current = next;
+        step(op.kind === 'linear' ? this.linear(current, this.engine.encodedLinear(index, opIndex)) : this.square(current, op.relinearize, op.rescale)); // prettier-ignore
       });
-      if (blinding?.mask) {
-        const masked = this.addSlots(current, maskSlots(plan, index, blinding), 1);
-        if (current !== input) current.delete();
-        current = masked;
-      }
-      return current === input ? input.clone() : current;
+      step(this.finish(current, index, blinding));
+      return current;
     } catch (error) {
       if (current !== input) current.delete();
       throw error;
     }
   }
 
-  /** x², unrelinearized (the client decrypts size 3); rescaled by q1 when the plan squares at the top level. */
-  private square(ct: CipherText, rescale: boolean): CipherText {
+  /**
+   * What every returned ciphertext goes through last (circuit privacy). The real half of every slot gets the mask
+   * (intermediate partitions: the stored r; other slots fresh) or, on the final partition, fresh flooding noise;
+   * then a fresh public-key encryption of i·v, v uniform on every slot, is added: the imaginary half of every slot
+   * is fresh randomness, and the result's (c0, c1) become a fresh encryption's (c1 = a·u + e for a secret u the
+   * client never sees), so nothing the client gets back is a deterministic function of what it sent.
+   */
+  private finish(ct: CipherText, index: number, blinding?: CiphertextBlinding): CipherText {
+    const plan = this.engine.plan;
+    const output = plan.partitions[index]!.output;
+    const { encoder } = this.engine.ckks;
+    const real = blinding?.mask
+      ? maskSlots(plan, index, blinding)
+      : output.floodRange
+        ? uniformMasks(plan.slotCount, output.floodRange)
+        : undefined;
+    return withScope((scope) => {
+      const masked = real ? scope.track(this.addSlots(ct, real, 1)) : ct;
+      const plain = scope.track(sealCall('encode re-randomizer', () => encoder.encode(uniformMasks(plan.slotCount, output.imaginaryRange), ct.scale) as PlainText)); // prettier-ignore
+      if (ct.coeffModulusSize < this.engine.ckks.dataPrimes.length)
+        sealCall('re-randomizer level', () => this.evaluator.plainModSwitchTo(plain, this.engine.ckks.lowerParmsId, plain)); // prettier-ignore
+      const fresh = scope.track(sealCall('encrypt re-randomizer', () => this.keys.encryptor.encrypt(plain) as CipherText)); // prettier-ignore
+      // ×X^(N/2): the fresh encryption of v becomes one of i·v (exact; scale 1, no noise growth).
+      sealCall('imaginary unit', () => this.evaluator.multiplyPlain(fresh, this.engine.imaginaryUnit(ct.coeffModulusSize), fresh)); // prettier-ignore
+      return sealCall('re-randomize', () => this.evaluator.add(masked, fresh) as CipherText);
+    });
+  }
+
+  /** ct + conj(ct): twice the real part of every slot (the first linear map's weights are halved for it). */
+  private realPart(ct: CipherText): CipherText {
+    const conjugate = sealCall('conjugate', () => this.evaluator.complexConjugate(ct, this.galoisKeys) as CipherText); // prettier-ignore
+    try {
+      return sealCall('real part', () => this.evaluator.add(ct, conjugate) as CipherText);
+    } finally {
+      conjugate.delete();
+    }
+  }
+
+  /**
+   * x², relinearized when the plan says so (a size-3 result must never carry a mask, see SquareOpPlan); rescaled
+   * by q1 when the plan squares at the top level.
+   */
+  private square(ct: CipherText, relinearize: boolean, rescale: boolean): CipherText {
     const result = sealCall('square', () => this.evaluator.square(ct) as CipherText);
     try {
+      if (relinearize) {
+        if (!this.keys.relinKeys) throw new InvalidEvaluationKeysError('this plan needs relinearization keys');
+        sealCall('relinearize', () => this.evaluator.relinearize(result, this.keys.relinKeys!, result));
+      }
       if (rescale) sealCall('rescale', () => this.evaluator.rescaleToNext(result, result));
     } catch (error) {
       result.delete();
@@ -343,6 +450,9 @@ export class EvaluationSession {
   }
 
   dispose(): void {
-    this.galoisKeys.delete();
+    this.keys.encryptor.delete();
+    this.keys.publicKey.delete();
+    this.keys.relinKeys?.delete();
+    this.keys.galoisKeys.delete();
   }
 }

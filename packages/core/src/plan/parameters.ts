@@ -72,6 +72,13 @@ export function primitiveCostMs(parameters: CkksParameters) {
 }
 
 /** Bytes of one seeded, zstd-compressed key-switching key (measured: 308 KB at N=8192, [50,30,50]). */
+/** A seeded public key: its first polynomial over every prime (the second is the seed), 8 bytes a coefficient. */
+export function publicKeyBytes(parameters: CkksParameters): number {
+  const bits = parameters.coeffModulusBits;
+  const averageBits = bits.reduce((a, b) => a + b, 0) / bits.length;
+  return Math.round(parameters.polyModulusDegree * bits.length * 8 * ((averageBits + 8) / 64));
+}
+
 export function keySwitchKeyBytes(parameters: CkksParameters): number {
   const bits = parameters.coeffModulusBits;
   const k = bits.length - 1;

@@ -8,6 +8,7 @@ import {
   assertTc128,
   keySwitchKeyBytes,
   PARAMETER_CANDIDATES,
+  publicKeyBytes,
   primitiveCostMs,
   remainingBits,
   rescaleBits,
@@ -81,6 +82,26 @@ export function reservedLanes(lanes: number): number {
 /** Smallest sampled bound a mask range is scaled from (an all-zero activation still gets a real mask). */
 const MINIMUM_MASKED_BOUND = 1e-3;
 
+/**
+ * Final partition of a private plan: the real half of every slot of the prediction gets fresh uniform noise on
+ * [−F, F], F = 2^−13 ≈ 1.2e-4 (raw network output units), to hide its weight-dependent CKKS noise; the error
+ * budget (1e-3) keeps ≥ 5× room for it.
+ */
+export const FINAL_FLOOD_RANGE = 2 ** -13;
+/**
+ * Private plans take the real part of every partition input, so the imaginary half of every result holds only
+ * CKKS noise: up to ~3e-5 on esol's first square (2·z·Im(noise) of the linear map's output), far less elsewhere
+ * (measured in apps/server/test/privacy-bounds.test.ts). Fresh values 2^24 × the output bound wide (or as wide as
+ * the partition's mask, if narrower) hide it to a statistical distance of ~2^−45 per value. Not wider: decoding works in doubles over the whole complex value,
+ * and 2^40 × the bound cost the prediction ~2.4e-4.
+ */
+const IMAGINARY_RANGE_FACTOR = 2 ** 24;
+/**
+ * The final partition's input scale when the chain has room: its fresh-encryption noise, which the client knows
+ * and the last layer multiplies, is then ~2^−50 against the flood instead of ~2^−30.
+ */
+const FINAL_INPUT_SCALE_BITS = 60;
+const FINAL_MIN_WEIGHT_SCALE_BITS = 40;
 interface Draft {
   stages: number[];
   clientAffine?: AffineStage;
@@ -217,13 +238,23 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
     // Intermediate results are blinded; the final one is the client's prediction. The mask must fit next to the
     // planned (margin-inflated) bound under q/2: log2(2^L + R) replaces L in every headroom equation below.
     const outputBound = stageBound(draft.stages[draft.stages.length - 1]!);
-    const maskRange = index < drafts.length - 1 && partitionMaskBits > 0 ? 2 ** partitionMaskBits * Math.max(outputBound, MINIMUM_MASKED_BOUND) : 0; // prettier-ignore
-    const headroomBits = (boundBits: number): number => Math.log2(2 ** boundBits + maskRange);
+    const final = index === drafts.length - 1;
+    const maskRange = !final && partitionMaskBits > 0 ? 2 ** partitionMaskBits * Math.max(outputBound, MINIMUM_MASKED_BOUND) : 0; // prettier-ignore
+    // Fresh values in the imaginary half of every slot (it holds only noise: inputs are projected to their real part).
+    const imaginaryRange = partitionMaskBits > 0 ? Math.min(IMAGINARY_RANGE_FACTOR, 2 ** partitionMaskBits) * Math.max(outputBound, MINIMUM_MASKED_BOUND) : 0; // prettier-ignore
+    const headroomBits = (boundBits: number): number => Math.log2(2 ** boundBits + maskRange + imaginaryRange);
     let scaleBits = squareAtTop ? Math.min(q1, 40) : q1;
+    // A refreshed final input holds z + r (r: the previous partition's mask) until unmasked.
+    const previousMask = index > 0 ? 2 ** partitionMaskBits * Math.max(inputBound, MINIMUM_MASKED_BOUND) : 0;
+    const finalLinearOnly = final && draft.stages.length === 1 && stages[draft.stages[0]!]!.kind === 'linear';
+    if (finalLinearOnly && index > 0 && maskBits > 0) {
+      const room = Math.min(q0 + q1 - 3 - FINAL_MIN_WEIGHT_SCALE_BITS - headroomBits(log2Ceil(margin * outputBound)), q0 + q1 - 3 - log2Ceil(previousMask + margin * affinedBound)); // prettier-ignore
+      scaleBits = Math.max(scaleBits, Math.min(FINAL_INPUT_SCALE_BITS, room));
+    }
     const ops: OpPlan[] = [];
     let outputLayout = layout;
     let outputScaleBits = scaleBits;
-    let ciphertextSize = 2;
+    const ciphertextSize = 2; // squares are relinearized
     const steps = new Set<number>();
     draft.stages.forEach((stageIndex, position) => {
       const stage = stages[stageIndex]!;
@@ -237,8 +268,7 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
         } else outputScaleBits = squareAtTop ? 2 * outputScaleBits - q1 : 2 * outputScaleBits;
         if (scaleBits < minimumScaleBits) throw new PlanningError(`square input keeps only ${scaleBits} scale bits`);
         const rescale = squareAtTop && ops.length > 0;
-        ops.push({ kind: 'square', stage: stageIndex, sourceLayers: stage.sourceLayers, relinearize: false, rescale }); // prettier-ignore
-        ciphertextSize = 3;
+        ops.push({ kind: 'square', stage: stageIndex, sourceLayers: stage.sourceLayers, relinearize: true, rescale }); // prettier-ignore
         return;
       }
       if (stage.kind !== 'linear') throw new PlanningError('affine stages are client-side');
@@ -298,9 +328,13 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
       outputLayout = matrix.outputLayout;
     });
     const linear = ops.filter((op): op is LinearOpPlan => op.kind === 'linear');
+    // A client may smuggle i·y into any input (the last layer would hand it W·y in the prediction's imaginary
+    // half; a square, 2·(Wx)·(Wy)): private plans keep only the real part of every input that a linear map opens.
+    const realPart = maskBits > 0 && ops[0]?.kind === 'linear';
+    if (realPart) steps.add(0);
     return {
       index,
-      input: { layout, scaleBits, bound: affinedBound, ...(affine ? { clientAffine: toAffine(affine) } : {}) },
+      input: { layout, scaleBits, bound: affinedBound, ...(affine ? { clientAffine: toAffine(affine) } : {}), ...(realPart ? { realPart } : {}) }, // prettier-ignore
       ops,
       output: {
         layout: outputLayout,
@@ -308,9 +342,11 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
         ciphertextSize,
         bound: outputBound,
         ...(maskRange > 0 ? { maskBits: partitionMaskBits, maskRange } : {}),
+        imaginaryRange,
+        ...(final && maskBits > 0 ? { floodRange: FINAL_FLOOD_RANGE } : {}),
       },
       galoisSteps: [...steps].sort((a, b) => a - b),
-      rotations: linear.reduce((a, op) => a + op.rotations, 0),
+      rotations: linear.reduce((a, op) => a + op.rotations, 0) + (realPart ? 1 : 0),
       multiplyPlain: linear.reduce((a, op) => a + op.multiplyPlain, 0),
     };
   };
@@ -336,7 +372,7 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
   const maskedValuesPerMolecule = masked.reduce((a, p) => a + p.output.layout.length, 0);
   const weakest = Math.min(...masked.map((p) => p.output.maskBits!));
   const blinding: BlindingSummary | undefined = masked.length
-    ? { maskBits: weakest, leakagePerValue: 2 ** -weakest, maskedValuesPerMolecule, leakagePerMolecule: masked.reduce((a, p) => a + p.output.layout.length * 2 ** -p.output.maskBits!, 0) } // prettier-ignore
+    ? { maskBits: weakest, leakagePerValue: 2 ** -weakest, maskedValuesPerMolecule, leakagePerMolecule: masked.reduce((a, p) => a + p.output.layout.length * 2 ** -p.output.maskBits!, 0), floodRange: partitions[partitions.length - 1]!.output.floodRange } // prettier-ignore
     : undefined;
   if (finalLayout.kind === 'im2col') throw new UnsupportedNetworkError('a network cannot end on an im2col input');
   return {
@@ -347,15 +383,16 @@ export function planModel(bundle: ModelBundle, options: PlanOptions = {}): Evalu
     moleculesPerCiphertext: lanes - reserved,
     ...(reserved > 0 ? { lanes } : {}),
     galoisSteps,
-    relinearizationKeys: false,
+    relinearizationKeys: squares > 0,
     partitions,
     output: { layout: finalLayout, count: outputCount, ...(outputAffine ? { clientAffine: toAffine(outputAffine) } : {}) }, // prettier-ignore
     ...(blinding ? { blinding } : {}),
     estimates: {
       rotations,
       multiplyPlain,
-      serverMs: Math.round(rotations * cost.rotate + multiplyPlain * cost.multiplyPlain + rescales * cost.rescale + squares * cost.square), // prettier-ignore
-      evaluationKeyBytes: galoisSteps.length * keySwitchKeyBytes(parameters),
+      // A relinearization costs about one rotation; the re-randomizing encryption about one too.
+      serverMs: Math.round((rotations + squares + partitions.length) * cost.rotate + multiplyPlain * cost.multiplyPlain + rescales * cost.rescale + squares * cost.square), // prettier-ignore
+      evaluationKeyBytes: (galoisSteps.length + (squares > 0 ? 1 : 0)) * keySwitchKeyBytes(parameters) + publicKeyBytes(parameters), // prettier-ignore
     },
   };
 }

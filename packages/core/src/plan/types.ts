@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../bundle/shapes.ts';
 
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 /** SEAL CKKS parameters; every set the planner emits is 128-bit secure (HomomorphicEncryption.org tc128). */
 export interface CkksParameters {
@@ -57,7 +57,10 @@ export interface SquareOpPlan {
   kind: 'square';
   stage: number;
   sourceLayers: number[];
-  /** Squares end a partition: the size-3 result goes back unrelinearized (the client decrypts it). */
+  /**
+   * Relinearized before anything is added: a size-3 square (c0², 2·c0·c1, c1²) is public algebra (c0² =
+   * (2·c0·c1)² / 4·c1², per prime and NTT slot), so a mask on its first component can be stripped by anyone.
+   */
   relinearize: boolean;
   /** Rescaled by q1 after the square (square-at-top chains like [60, 60, 60]); otherwise returned unrescaled. */
   rescale: boolean;
@@ -78,6 +81,12 @@ export interface PartitionPlan {
     scaleBits: number;
     /** Element-wise map the client applies to the logical vector before laying it out (an unfoldable affine). */
     clientAffine?: ClientAffine;
+    /**
+     * The server keeps only the real part of the input (ct + conj(ct), weights halved; one key switch with the
+     * conjugation key). On the final partition: a client that smuggles i·y into its input would otherwise read
+     * the last layer's W·y in the imaginary half of its prediction.
+     */
+    realPart?: boolean;
     /** Largest |value| seen on sample inputs (before margin), for the record. */
     bound: number;
   };
@@ -96,6 +105,17 @@ export interface PartitionPlan {
      */
     maskBits?: number;
     maskRange?: number;
+    /**
+     * Half-width of the fresh uniform values the server puts in the imaginary half of every slot, inside a fresh
+     * public-key encryption (which also re-randomizes the result). The client never needs the imaginary half.
+     */
+    imaginaryRange: number;
+    /**
+     * Final partition: half-width F of fresh uniform noise added to the real half of every slot, so the
+     * weight-dependent CKKS noise e of the prediction is hidden to statistical distance |e| / 2F per value. It
+     * costs up to F of precision.
+     */
+    floodRange?: number;
   };
   /** Galois steps (slot units, left rotations) this partition uses. */
   galoisSteps: number[];
@@ -118,11 +138,13 @@ export interface EvaluationPlan {
   lanes?: number;
   /** Union of every partition's steps: the only Galois keys the client generates. */
   galoisSteps: number[];
+  /** Squares are relinearized on the server (see SquareOpPlan.relinearize): the client uploads these keys too. */
   relinearizationKeys: boolean;
   partitions: PartitionPlan[];
   output: { layout: VectorLayout; count: number; clientAffine?: ClientAffine };
   /** Model privacy of the intermediate results (see PartitionPlan.output.maskBits; absent: no blinding). */
   blinding?: BlindingSummary;
+  /** Galois + relinearization keys + the public key the server re-randomizes results with. */
   estimates: { rotations: number; multiplyPlain: number; serverMs: number; evaluationKeyBytes: number };
 }
 
@@ -136,4 +158,6 @@ export interface BlindingSummary {
   maskedValuesPerMolecule: number;
   /** Union bound per molecule per query: Σ over masked values of 2^−maskBits. */
   leakagePerMolecule: number;
+  /** The final partition's flooding noise half-width (PartitionPlan.output.floodRange). */
+  floodRange?: number;
 }

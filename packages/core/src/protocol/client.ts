@@ -4,6 +4,7 @@ import type { ErrorCode } from './errors.ts';
 import { apiPaths, OCTET_STREAM, QUERY_HEADER } from './model.ts';
 import type { ModelSummary } from './model.ts';
 import type { Health, SessionCreated } from './schemas.ts';
+import type { SessionKeyBytes } from '../he/engine.ts';
 
 /** What a request carried, for a privacy panel: only public keys and ciphertexts ever leave the client. */
 export type RequestKind = 'metadata' | 'public-keys' | 'ciphertext';
@@ -29,7 +30,7 @@ type MaybePromise<T> = T | Promise<T>;
  * worker. The secret key stays behind this interface; the HTTP client only ever sees what it returns.
  */
 export interface EncryptedInferenceClient {
-  evaluationKeys(): MaybePromise<{ galoisKeys: Uint8Array; relinKeys?: Uint8Array }>;
+  evaluationKeys(): MaybePromise<SessionKeyBytes>;
   encryptFeatures(features: ArrayLike<number>[]): MaybePromise<Uint8Array[]>;
   refresh(partition: number, results: Uint8Array[], molecules: number): MaybePromise<Uint8Array[]>;
   decryptOutputs(results: Uint8Array[], molecules: number): MaybePromise<Float64Array[]>;
@@ -99,13 +100,12 @@ export class ChemVeilHttpClient {
     return this.#json<ModelSummary>('GET', apiPaths.model(id), signal);
   }
 
-  /** Uploads the evaluation keys (public: they let the server rotate, not decrypt) and opens a session. */
-  async createSession(
-    modelId: string,
-    keys: { galoisKeys: Uint8Array; relinKeys?: Uint8Array },
-    signal?: AbortSignal,
-  ): Promise<SessionCreated> {
-    const blobs = keys.relinKeys ? [keys.galoisKeys, keys.relinKeys] : [keys.galoisKeys];
+  /**
+   * Uploads the session's public keys (they let the server rotate, relinearize and encrypt, never decrypt) and
+   * opens a session. Blobs in order: Galois keys, relinearization keys (when the plan squares), public key.
+   */
+  async createSession(modelId: string, keys: SessionKeyBytes, signal?: AbortSignal): Promise<SessionCreated> {
+    const blobs = [keys.galoisKeys, ...(keys.relinKeys ? [keys.relinKeys] : []), keys.publicKey];
     const body = encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs });
     const reply = await this.#send('public-keys', 'POST', apiPaths.sessions(modelId), { body, signal });
     return JSON.parse(new TextDecoder().decode(reply.bytes)) as SessionCreated;
