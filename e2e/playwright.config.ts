@@ -21,7 +21,11 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: process.env.CI ? 1 : 0,
   workers: 1,
-  timeout: 60_000,
+  // Generous ceilings, not fixed short waits: every step here waits on something the app reports (a status, a
+  // request in the privacy panel), and on a busy two-core machine cold WASM loads and key generation (now with
+  // relinearization, conjugation and public keys) take seconds. A broken app still fails, only later.
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
   reporter: [['list']],
   use: {
     baseURL,
