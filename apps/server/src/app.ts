@@ -64,7 +64,10 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
   app.addHook('onRequest', async (request) => {
     if (state.status === 'shutting-down') throw new ProtocolError('SHUTTING_DOWN', 'the server is shutting down');
     // The API is rate limited per client address before any body is read; health checks and the web app are not.
-    if (request.url.startsWith('/v1/')) rateLimiter.take(request.ip);
+    // Judged by the route the router matched, not the raw URL: the router percent-decodes, so /%761/models/… is
+    // an API request too. Unmatched paths are counted (only /healthz is free).
+    const route = request.routeOptions.url;
+    if (route === undefined ? !request.url.startsWith('/healthz') : route.startsWith('/v1/')) rateLimiter.take(request.ip); // prettier-ignore
   });
   app.addHook('preClose', async () => {
     state.status = 'shutting-down';

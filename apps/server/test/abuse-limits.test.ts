@@ -50,6 +50,11 @@ describe('per-client limits', () => {
       expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect((await app.inject({ url: '/v1/models', remoteAddress: '10.0.0.10' })).statusCode).toBe(200);
       expect((await app.inject({ url: '/healthz', remoteAddress: '10.0.0.9' })).statusCode).toBe(200);
+      // Paths the router decodes to the API are the API: percent-encoded ones are counted too (they used to pass).
+      const encoded: number[] = [];
+      for (let i = 0; i < 12; i++) encoded.push((await app.inject({ url: i % 2 ? '/%761/models' : '/v1/%6Dodels', remoteAddress: '10.0.0.11' })).statusCode); // prettier-ignore
+      expect(encoded.slice(0, 10)).toEqual(new Array(10).fill(200));
+      expect(encoded.slice(10)).toEqual([429, 429]);
     } finally {
       await app.close();
     }

@@ -5,6 +5,7 @@ import {
   referenceForward,
   randomFingerprints,
   seededRandom,
+  sealInflatedBound,
 } from '@chemveil/core';
 import type { ModelSummary, SessionKeyBytes } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
@@ -110,6 +111,30 @@ describe('sessions', () => {
     expect(response.statusCode).toBe(413);
     expect(errorOf(response).code).toBe('PAYLOAD_TOO_LARGE');
     expect(errorOf(response).message).toMatch(/evaluation-key upload of \d+ bytes; the limit is \d+/);
+  });
+
+  it('refuses a zstd bomb among the keys from its headers, before SEAL inflates a byte', async () => {
+    // 8,192 RLE blocks of 128 KiB each, 4 bytes apiece: 32 KiB that would inflate to 1 GiB.
+    const blocks = 8192;
+    const zstd = new Uint8Array(4 + 1 + 1 + 4 * blocks);
+    zstd.set([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58]); // frame magic, descriptor (no size, no checksum), window
+    for (let b = 0; b < blocks; b++) {
+      const header = ((128 * 1024) << 3) | (1 << 1) | (b === blocks - 1 ? 1 : 0); // RLE block
+      zstd.set([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x41], 6 + 4 * b);
+    }
+    const bomb = new Uint8Array(16 + zstd.length);
+    const view = new DataView(bomb.buffer);
+    view.setUint16(0, 0xa15e, true);
+    bomb.set([16, 4, 1, 2], 2); // header size, SEAL 4.1, zstd
+    view.setBigUint64(8, BigInt(bomb.length), true);
+    bomb.set(zstd, 16);
+    expect(sealInflatedBound(bomb)).toEqual({ bytes: 16 + blocks * 128 * 1024 });
+    // Honest keys bound within 2× their size (zstd blocks of random coefficients; a block regenerates ≤ 128 KiB).
+    const honest = sealInflatedBound(keys.galoisKeys) as { bytes: number };
+    expect(honest.bytes / keys.galoisKeys.length).toBeLessThan(2);
+    const response = await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame({ ...keys, publicKey: bomb }) }); // prettier-ignore
+    expect([response.statusCode, errorOf(response).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(errorOf(response).message).toMatch(/public key would inflate to 1073741840 bytes/);
   });
 
   it('refuses malformed frames, garbage keys, keys for other parameters and keys missing steps', async () => {

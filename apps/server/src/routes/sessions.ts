@@ -10,6 +10,7 @@ import {
   ProtocolError,
   QUERY_HEADER,
   sealBlobProblem,
+  sealInflatedBound,
   sessionCreatedSchema,
   sessionParamsSchema,
 } from '@chemveil/core';
@@ -79,14 +80,14 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
       // Sizes against the plan before SEAL sees a byte: a key set for other parameters is far off the estimate.
       if (galoisKeys.length < limits.minEvaluationKeyBytes)
         throw new ProtocolError('WRONG_PARAMETERS', `Galois keys of ${galoisKeys.length} bytes; this model's plan needs about ${limits.evaluationKeyBytes}`); // prettier-ignore
-      for (const [what, blob] of [
-        ['Galois keys', galoisKeys],
-        ['relinearization keys', relinKeys],
-        ['public key', publicKey],
-      ] as const) {
-        // prettier-ignore
-        const problem = blob && sealBlobProblem(blob);
-        if (problem) throw new ProtocolError('MALFORMED_KEYS', `${what}: ${problem}`);
+      const blobs = [['Galois keys', galoisKeys], ['relinearization keys', relinKeys], ['public key', publicKey]] as const; // prettier-ignore
+      for (const [what, blob] of blobs) {
+        if (!blob) continue;
+        // Keys may be zstd-compressed, and SEAL inflates with no output limit: bound it from the zstd headers first.
+        const inflated = sealInflatedBound(blob);
+        if ('problem' in inflated) throw new ProtocolError('MALFORMED_KEYS', `${what}: ${inflated.problem}`);
+        if (inflated.bytes > 2 * limits.maxEvaluationKeyBytes)
+          throw new ProtocolError('PAYLOAD_TOO_LARGE', `${what} would inflate to ${inflated.bytes} bytes; this model's keys take about ${limits.evaluationKeyBytes}`); // prettier-ignore
       }
       // Kept as the client's original seeded bytes: workers load them on first use, and re-saving loses the seeds.
       const keys = { galoisKeys: new Uint8Array(galoisKeys), ...(relinKeys ? { relinKeys: new Uint8Array(relinKeys) } : {}), publicKey: new Uint8Array(publicKey) }; // prettier-ignore

@@ -100,7 +100,7 @@ export class EncryptedInference {
 
   /**
    * Keys and the server session for a model the chemist chose, ahead of the first prediction: the public keys go
-   * up (7–8 MB for the shipped models) while they type, not after they press Predict. Only public keys are sent.
+   * up (about 9 MB for the shipped models) while they type, not after they press Predict. Only public keys are sent.
    */
   async warmUp(model: ModelSummary): Promise<void> {
     const client = await this.prepareKeys(model);

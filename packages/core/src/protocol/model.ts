@@ -69,7 +69,7 @@ export function uploadLimits(plan: EvaluationPlan, maxCiphertextsPerRequest: num
     evaluationKeyBytes: expected,
     // Measured keys are within ±10 % of the estimate; a set for another N is 2× off.
     minEvaluationKeyBytes: Math.floor(expected * 0.6),
-    maxEvaluationKeyBytes: frameBytes(2, Math.ceil(expected * 1.4) + 65536),
+    maxEvaluationKeyBytes: frameBytes(3, Math.ceil(expected * 1.4) + 65536),
     maxCiphertextBytes,
     maxCiphertextsPerRequest,
     maxRequestBytes: frameBytes(maxCiphertextsPerRequest, maxCiphertextsPerRequest * freshCiphertextBytes),
