@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { healthSchema, OCTET_STREAM, ProtocolError } from '@chemveil/core';
 import type { Health } from '@chemveil/core';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -6,7 +7,7 @@ import { registerCors } from './cors.ts';
 import { readConfig, type ServerConfig } from './env.ts';
 import { registerErrorHandler } from './errors.ts';
 import { EvaluationPool } from './evaluation/pool.ts';
-import { ClientRateLimiter } from './limits/client-limits.ts';
+import { ClientRateLimiter, MoleculeBudget } from './limits/client-limits.ts';
 import { loadModels } from './models/registry.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
@@ -23,6 +24,12 @@ declare module 'fastify' {
     chemveil: ServerState;
   }
 }
+
+/** Trust this many proxies in front of the server (the nearest hops of X-Forwarded-For). */
+const hopsOf =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
 
 /**
  * Builds the server; only main.ts listens, tests use `app.inject()`. Models are planned and loaded into the
@@ -41,6 +48,18 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     pluginTimeout: 0,
     // Long path parameters reach our schemas (a clean 400) instead of the router's own 414 body.
     routerOptions: { maxParamLength: 8192 },
+    // Behind a proxy, request.ip (what every per-client limit keys on) is the forwarded client it vouches for.
+    trustProxy: typeof config.trustProxy === 'number' ? hopsOf(config.trustProxy) : config.trustProxy,
+    // A body trickled a byte at a time would pin its buffer for as long as the client likes: the whole request
+    // must arrive in time (Node checks once a second, not its default 30 s; given at construction, where Node reads
+    // it), an idle socket is closed (generous: a socket waits silently while its partition is evaluated), and
+    // connections are capped.
+    serverFactory: (handler) => {
+      const server = createServer({ requestTimeout: config.requestTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 }, handler); // prettier-ignore
+      server.setTimeout(config.idleTimeoutSeconds * 1000);
+      server.maxConnections = config.maxConnections;
+      return server;
+    },
   });
   const pool = new EvaluationPool(config.workers, config.maxQueuedCiphertexts, (m) => app.log.warn(m));
   const sessions = new SessionStore({
@@ -48,6 +67,7 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     maxBytes: config.maxSessionBytes,
     maxSessions: config.maxSessions,
     sessionsPerClient: config.sessionsPerClient,
+    bytesPerClient: config.sessionMemoryPerClientMb * 2 ** 20,
     workers: config.workers,
     onDispose: (session) => pool.dropSession(session.id),
   });
@@ -55,7 +75,7 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     requestsPerMinute: config.requestsPerMinute,
     burst: Math.max(10, Math.ceil(config.requestsPerMinute / 4)),
   });
-  const state = createState(config, pool, sessions, rateLimiter);
+  const state = createState(config, pool, sessions, rateLimiter, new MoleculeBudget(config.moleculesPerClientPerDay));
   app.decorate('chemveil', state);
 
   registerErrorHandler(app);

@@ -23,6 +23,25 @@ export interface ServerConfig {
   /** Abuse limits per client address: sessions open at once, and API requests per minute (burst: a quarter). */
   sessionsPerClient: number;
   requestsPerMinute: number;
+  /**
+   * Molecules one client may have predicted per day (a token bucket refilled continuously; 0: no budget). What
+   * prices extraction of the model by many queries: docs/security.md has the arithmetic.
+   */
+  moleculesPerClientPerDay: number;
+  /** Share of the session-memory cap one client's sessions may take, so one client cannot evict everyone else's. */
+  sessionMemoryPerClientMb: number;
+  /**
+   * Behind a reverse proxy: which forwarded addresses to believe (Fastify's trustProxy: false, true, a hop count
+   * or a list of proxy addresses/CIDRs). Per-client limits key on the resulting address.
+   */
+  trustProxy: boolean | number | string[];
+  /**
+   * Deadlines against slow clients: the whole request must arrive within `requestTimeoutSeconds` (a trickled body
+   * is cut off with 408), a socket idle that long is closed, and at most `maxConnections` are open at once.
+   */
+  requestTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+  maxConnections: number;
   /** Serve GET /diagnostics/memory (process and SEAL heaps) for load tests; off by default. */
   diagnostics: boolean;
   /** Where chosen plans are cached by bundle hash ('' disables the cache). */
@@ -50,6 +69,13 @@ function integer(name: string, text: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max)
     throw new ConfigError(`${name} must be ${min}–${max}, got "${text}"`);
   return value;
+}
+
+function trustProxy(text: string): ServerConfig['trustProxy'] {
+  if (text === 'false' || text === '') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return integer('CHEMVEIL_TRUST_PROXY hops', text, 1, 16);
+  return text.split(',').map((a) => a.trim()).filter(Boolean); // prettier-ignore
 }
 
 function corsOrigins(text: string): ServerConfig['corsOrigins'] {
@@ -87,6 +113,17 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Ser
     sessionsPerClient: integer('CHEMVEIL_SESSIONS_PER_CLIENT', env.CHEMVEIL_SESSIONS_PER_CLIENT ?? '64', 1, 1e6),
     diagnostics: env.CHEMVEIL_DIAGNOSTICS === '1',
     requestsPerMinute: integer('CHEMVEIL_REQUESTS_PER_MINUTE', env.CHEMVEIL_REQUESTS_PER_MINUTE ?? '6000', 1, 1e9),
+    moleculesPerClientPerDay: integer(
+      'CHEMVEIL_MOLECULES_PER_DAY',
+      env.CHEMVEIL_MOLECULES_PER_DAY ?? '100000',
+      0,
+      1e12,
+    ),
+    sessionMemoryPerClientMb: integer('CHEMVEIL_SESSION_MEMORY_PER_CLIENT_MB', env.CHEMVEIL_SESSION_MEMORY_PER_CLIENT_MB ?? '768', 1, 1 << 20), // prettier-ignore
+    trustProxy: trustProxy(env.CHEMVEIL_TRUST_PROXY ?? 'false'),
+    requestTimeoutSeconds: integer('CHEMVEIL_REQUEST_TIMEOUT', env.CHEMVEIL_REQUEST_TIMEOUT ?? '120', 1, 3600),
+    idleTimeoutSeconds: integer('CHEMVEIL_IDLE_TIMEOUT', env.CHEMVEIL_IDLE_TIMEOUT ?? '300', 1, 86400),
+    maxConnections: integer('CHEMVEIL_MAX_CONNECTIONS', env.CHEMVEIL_MAX_CONNECTIONS ?? '1024', 1, 1e6),
     planCacheDir: cache === '' ? undefined : cache,
     maskBits: maskBits === 'auto' ? undefined : integer('mask bits (CHEMVEIL_MASK_BITS)', maskBits, 0, MAX_MASK_BITS),
   };

@@ -2,7 +2,7 @@ import { ProtocolError } from '@chemveil/core';
 import type { ServerConfig } from './env.ts';
 import type { EvaluationPool } from './evaluation/pool.ts';
 import type { LoadedModel } from './models/registry.ts';
-import type { ClientRateLimiter } from './limits/client-limits.ts';
+import type { ClientRateLimiter, MoleculeBudget } from './limits/client-limits.ts';
 import type { SessionStore } from './sessions/store.ts';
 
 /** Everything the routes share: built in createApp, filled when the models are loaded. */
@@ -12,6 +12,7 @@ export interface ServerState {
   pool: EvaluationPool;
   sessions: SessionStore;
   rateLimiter: ClientRateLimiter;
+  moleculeBudget: MoleculeBudget;
   status: 'starting' | 'ok' | 'shutting-down';
   model(id: string): LoadedModel;
 }
@@ -21,6 +22,7 @@ export function createState(
   pool: EvaluationPool,
   sessions: SessionStore,
   rateLimiter: ClientRateLimiter,
+  moleculeBudget: MoleculeBudget,
 ): ServerState {
   const state: ServerState = {
     config,
@@ -28,6 +30,7 @@ export function createState(
     pool,
     sessions,
     rateLimiter,
+    moleculeBudget,
     status: 'starting',
     model(id) {
       const model = state.models.get(id);

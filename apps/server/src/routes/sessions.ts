@@ -159,8 +159,15 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
 
       const queryId = request.headers[QUERY_HEADER];
       let query;
-      if (k === 0) query = state.sessions.startQuery(session, count, frame.molecules);
-      else {
+      if (k === 0) {
+        state.moleculeBudget.charge(request.ip, frame.molecules);
+        try {
+          query = state.sessions.startQuery(session, count, frame.molecules);
+        } catch (error) {
+          state.moleculeBudget.refund(request.ip, frame.molecules);
+          throw error;
+        }
+      } else {
         query = queryId ? session.queries.get(queryId) : undefined;
         if (!query)
           throw new ProtocolError('PARTITION_OUT_OF_ORDER', queryId ? `no query ${queryId} in progress in this session; start at partition 0` : `partition ${k} needs the ${QUERY_HEADER} header from partition 0's reply`); // prettier-ignore
@@ -182,8 +189,11 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
         results = await state.pool.evaluate(session, k, frame.blobs, blinding);
         query.masks = masks;
       } catch (error) {
-        // Nothing advanced: the client may retry this partition (e.g. after a 429).
-        if (k === 0) session.queries.delete(query.id);
+        // Nothing advanced: the client may retry this partition (e.g. after a 429), at no cost to its budget.
+        if (k === 0) {
+          session.queries.delete(query.id);
+          state.moleculeBudget.refund(request.ip, frame.molecules);
+        }
         throw error;
       } finally {
         query.busy = false;

@@ -46,6 +46,8 @@ export interface SessionStoreOptions {
   maxSessions: number;
   /** Sessions one client address may hold at once. */
   sessionsPerClient?: number;
+  /** Session memory one client's sessions may take together (so one client cannot evict everyone else's). */
+  bytesPerClient?: number;
   /** Bytes one session's keys take once loaded in one worker (SEAL expands the seeded upload). */
   workers: number;
   onDispose: (session: Session) => void;
@@ -100,11 +102,19 @@ export class SessionStore {
   create(model: LoadedModel, keys: SessionKeyBytes, client = 'local'): Session {
     const quota = this.options.sessionsPerClient ?? Infinity;
     let held = 0;
-    for (const session of this.#sessions.values()) if (session.client === client) held++;
+    let heldBytes = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.client !== client) continue;
+      held++;
+      heldBytes += session.bytes;
+    }
     if (held >= quota)
       throw new ProtocolError('OVER_CAPACITY', `this client already holds ${held} sessions (the quota); delete one or let it expire`, { retryAfterSeconds: 60 }); // prettier-ignore
     const uploaded = keys.galoisKeys.length + (keys.relinKeys?.length ?? 0) + keys.publicKey.length;
     const bytes = uploaded + loadedKeyBytes(model) * this.options.workers;
+    const perClient = this.options.bytesPerClient ?? Infinity;
+    if (heldBytes + bytes > perClient)
+      throw new ProtocolError('OVER_CAPACITY', `this client's sessions would take ${heldBytes + bytes} bytes; one client may hold ${perClient} (delete one or let it expire)`, { retryAfterSeconds: 60 }); // prettier-ignore
     if (bytes > this.options.maxBytes)
       throw new ProtocolError('OVER_CAPACITY', `a session of this model needs ${bytes} bytes; the server allows ${this.options.maxBytes}`, { retryAfterSeconds: 60 }); // prettier-ignore
     for (const session of this.#sessions.values()) {

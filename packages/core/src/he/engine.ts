@@ -151,7 +151,6 @@ export class ModelEngine {
         object: T,
         bytes: Uint8Array,
       ): T => {
-        // prettier-ignore
         scope.track(object);
         const problem = sealBlobProblem(bytes);
         if (problem) throw new InvalidEvaluationKeysError(`${what}: ${problem}`);

@@ -92,8 +92,8 @@ export const FINAL_FLOOD_RANGE = 2 ** -13;
  * Private plans take the real part of every partition input, so the imaginary half of every result holds only
  * CKKS noise: up to ~3e-5 on esol's first square (2·z·Im(noise) of the linear map's output), far less elsewhere
  * (measured in apps/server/test/privacy-bounds.test.ts). Fresh values 2^24 × the output bound wide (or as wide as
- * the partition's mask, if narrower) hide it to a statistical distance of ~2^−45 per value. Not wider: decoding works in doubles over the whole complex value,
- * and 2^40 × the bound cost the prediction ~2.4e-4.
+ * the partition's mask, if narrower) hide it to a statistical distance of ~2^−45 per value. Not wider: decoding
+ * works in doubles over the whole complex value, and 2^40 × the bound cost the prediction ~2.4e-4.
  */
 const IMAGINARY_RANGE_FACTOR = 2 ** 24;
 /**
@@ -102,6 +102,7 @@ const IMAGINARY_RANGE_FACTOR = 2 ** 24;
  */
 const FINAL_INPUT_SCALE_BITS = 60;
 const FINAL_MIN_WEIGHT_SCALE_BITS = 40;
+
 interface Draft {
   stages: number[];
   clientAffine?: AffineStage;

@@ -32,6 +32,11 @@ export const ERROR_STATUS = {
   INVALID_EVALUATION_KEYS: 422,
   /** Too many sessions or queued ciphertexts: retry after `Retry-After` seconds. */
   OVER_CAPACITY: 429,
+  /**
+   * This client's molecule budget (per day) is spent: `Retry-After` says when enough of it is back. Not worth an
+   * automatic retry; it prices model extraction by many queries.
+   */
+  BUDGET_EXHAUSTED: 429,
   INTERNAL: 500,
   /** Reserved: the server is up but its models are not loaded yet (today it only listens once they are). */
   NOT_READY: 503,
