@@ -21,7 +21,14 @@ const port = 20_000 + Math.floor(Math.random() * 20_000);
 const modelsDir = mkdtempSync(join(tmpdir(), 'chemveil-stress-'));
 copyFileSync(new URL(`../models/${MODEL}.cvmb`, import.meta.url), join(modelsDir, `${MODEL}.cvmb`));
 const bundle = parseBundle(readFileSync(join(modelsDir, `${MODEL}.cvmb`)));
-const env = { CHEMVEIL_SESSION_TTL: '30', CHEMVEIL_REQUESTS_PER_MINUTE: '1000000', CHEMVEIL_MAX_QUEUED: '4096' };
+// One loopback address plays every client here: per-client limits (rate, key memory, molecule budget) are lifted.
+const env = {
+  CHEMVEIL_SESSION_TTL: '30',
+  CHEMVEIL_REQUESTS_PER_MINUTE: '1000000',
+  CHEMVEIL_MAX_QUEUED: '4096',
+  CHEMVEIL_SESSION_MEMORY_PER_CLIENT_MB: '1048576',
+  CHEMVEIL_MOLECULES_PER_DAY: '0',
+};
 const summary: Record<string, unknown> = { model: MODEL, port };
 let failures: string[] = [];
 let server = await startServerProcess({ port, modelsDir, env });
