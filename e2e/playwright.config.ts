@@ -19,7 +19,8 @@ export default defineConfig({
   testDir: '.',
   outputDir: '../test-results',
   forbidOnly: !!process.env.CI,
-  retries: process.env.CI ? 1 : 0,
+  // No retries: a flaky test is a bug to fix, and a retry would hide it.
+  retries: 0,
   workers: 1,
   // Generous ceilings, not fixed short waits: every step here waits on something the app reports (a status, a
   // request in the privacy panel), and on a busy two-core machine cold WASM loads and key generation (now with
@@ -29,7 +30,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL,
-    trace: 'on-first-retry',
+    trace: 'retain-on-failure',
     ...devices['Desktop Chrome'],
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),

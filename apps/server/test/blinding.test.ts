@@ -51,8 +51,8 @@ describe('blinded refresh (server)', () => {
   it('masks every intermediate result, still predicts within 1e-3, rejects replays and frees masks', async () => {
     const plan = model.plan;
     expect(plan.partitions.map((p) => p.output.maskBits)).toEqual([plan.blinding?.maskBits, undefined]);
-    // selectPlan's strongest mask that keeps this random network's error ≤ 1e-3 / MASKED_ERROR_MARGIN (3) on the server's samples.
-    expect(plan.blinding!.maskBits).toBeGreaterThanOrEqual(4);
+    // selectPlan prefers masks of 16+ bits (the strongest of 32, 24, 16 some chain holds for this network).
+    expect([16, 24, 32]).toContain(plan.blinding!.maskBits);
     const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys()) })).json().sessionId; // prettier-ignore
     const molecules = plan.moleculesPerCiphertext + 3; // two ciphertexts, the second partly filled: both workers
     const inputs = await heldOutFeatures(deep, molecules);

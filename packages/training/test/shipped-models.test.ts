@@ -43,7 +43,7 @@ describe('shipped models', () => {
     expect(card.metrics[headline]).toMatchObject({ seeds: 5 });
     expect(card.encryptedTestMetrics?.[headline]).toBeGreaterThan(0);
     expect(card.encryptedVsPlainMaxError).toBeLessThan(TOLERANCE);
-    expect(card.privacy?.evaluationKeyBytes).toBeLessThan(5e6);
+
     expect(card.limitations.length).toBeGreaterThan(0);
     expect(bundle.activationRanges).toHaveLength(bundle.layers.length);
 
@@ -51,6 +51,8 @@ describe('shipped models', () => {
     const inputs = SAMPLES.map((s) => featurizer.featurize(s, bundle.featurizer));
     const check = await encryptedPredictions(bundle, inputs);
     expect(check.plan.parameters.securityLevel).toBe('tc128');
+    // The keys a client really uploads are what the served plan announces (its estimate, within 10%).
+    expect(Math.abs(check.evaluationKeyBytes / check.plan.estimates.evaluationKeyBytes - 1)).toBeLessThan(0.1);
     let worst = 0;
     check.outputs.forEach((raw, m) =>
       referenceForward(bundle, inputs[m]).forEach((y, i) => (worst = Math.max(worst, Math.abs(raw[i] - y)))),
