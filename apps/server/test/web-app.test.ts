@@ -22,6 +22,16 @@ describe('server skeleton', () => {
     expect(response.json()).toEqual({ status: 'ok', models: 0, workers: 1, sessions: 0 });
   });
 
+  it('sends security headers on the app, its files, the API and errors', async () => {
+    for (const url of ['/', '/assets/rdkit-abc.wasm', '/healthz', '/v1/models', '/v1/nothing-here']) {
+      const { headers } = await app.inject({ url });
+      expect(headers['x-content-type-options'], url).toBe('nosniff');
+      expect(headers['referrer-policy'], url).toBe('no-referrer');
+      expect(headers['x-frame-options'], url).toBe('DENY');
+      expect(headers['content-security-policy'], url).toContain("frame-ancestors 'none'");
+    }
+  });
+
   it('serves WASM as application/wasm with long-lived caching for hashed assets', async () => {
     const response = await app.inject({ url: '/assets/rdkit-abc.wasm' });
     expect(response.statusCode).toBe(200);
