@@ -39,4 +39,14 @@ export default tseslint.config(
       { group: ['zustand', 'zustand/*'], message: 'only store/ imports zustand.' },
     ]),
   },
+  {
+    // Every browser test runs under the network audit: specs take `test` from the fixture that attaches it.
+    files: ['e2e/**/*.spec.ts'],
+    rules: restrict([
+      {
+        group: ['@playwright/test'],
+        message: "import { test, expect } from './fixtures/test.ts' (the network audit).",
+      },
+    ]),
+  },
 );

@@ -1,6 +1,6 @@
 // The featurizer in a real browser: RDKit WASM in a module worker, the same answers as in Node.
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test.ts';
 import { MoleculePage } from './pages/molecule-page.ts';
 
 const references = readFileSync(
