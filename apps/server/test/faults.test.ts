@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame, randomFingerprints, seededRandom, serializeBundle } from '@chemveil/core';
+import { decodeFrame, encodeFrame, QUERY_HEADER, randomFingerprints, referenceForward, seededRandom, serializeBundle } from '@chemveil/core'; // prettier-ignore
 import type { ModelSummary } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import { describe, expect, it } from 'vitest';
@@ -30,11 +30,26 @@ describe('worker faults', () => {
         const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(client.evaluationKeys()) })).json().sessionId; // prettier-ignore
         const lanes = model.plan.moleculesPerCiphertext;
         const features = randomFingerprints(8 * lanes, 64, random);
-        const request = app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: Buffer.from(encodeFrame({ kind: 'query', partition: 0, molecules: features.length, blobs: client.encryptFeatures(features) })) }); // prettier-ignore
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        await app.chemveil.pool.restartWorker(0); // kill it while it evaluates
+        const pool = app.chemveil.pool;
+        const post = (k: number, blobs: Uint8Array[], query?: string) =>
+          app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/${k}`, headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}) }, payload: Buffer.from(encodeFrame({ kind: 'query', partition: k, molecules: features.length, blobs })) }); // prettier-ignore
+        const request = post(0, client.encryptFeatures(features));
+        // Kill worker 0 exactly while it evaluates this request's ciphertexts (not before, not after).
+        await expect.poll(() => pool.isEvaluating(0), { interval: 1, timeout: 30_000 }).toBe(true);
+        await pool.restartWorker(0);
         const response = await request;
         expect(response.statusCode).toBe(200);
+        expect(pool.retriedTasks).toBe(1); // its task ran again on the replacement
+        // And the retried partition's results are right: the rest of the query gives the plaintext model's outputs.
+        let results = decodeFrame(response.rawPayload).blobs;
+        const query = response.headers[QUERY_HEADER] as string;
+        for (let k = 1; k < model.plan.partitions.length; k++) {
+          const next = await post(k, client.refresh(k - 1, results, features.length), query);
+          expect(next.statusCode).toBe(200);
+          results = decodeFrame(next.rawPayload).blobs;
+        }
+        const outputs = client.decryptOutputs(results, features.length);
+        features.forEach((x, m) => expect(Math.abs(outputs[m]![0]! - referenceForward(bundle, x)[0]!)).toBeLessThan(1e-3)); // prettier-ignore
         expect((await app.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok', workers: 2 });
         const stats = await app.chemveil.pool.stats();
         expect(stats).toHaveLength(2);

@@ -74,6 +74,7 @@ export class EvaluationPool {
   #queuedCiphertexts = 0;
   #nextId = 1;
   #closed = false;
+  #retriedTasks = 0;
   /** Rolling mean ms per ciphertext, for Retry-After. */
   #msPerCiphertext = 200;
 
@@ -89,6 +90,16 @@ export class EvaluationPool {
 
   get queuedCiphertexts(): number {
     return this.#queuedCiphertexts;
+  }
+
+  /** Tasks run again after their worker was lost (diagnostics and the fault tests). */
+  get retriedTasks(): number {
+    return this.#retriedTasks;
+  }
+
+  /** Whether worker `index` is evaluating ciphertexts right now (fault tests kill it exactly then). */
+  isEvaluating(index: number): boolean {
+    return (this.#workers[index]?.busy?.task.weight ?? 0) > 0;
   }
 
   #spawn(index: number): PoolWorker {
@@ -314,6 +325,7 @@ export class EvaluationPool {
           // worker loads the session's keys from their original bytes.
           if (error instanceof WorkerLostError && (task.retries ?? 0) < 1 && !this.#closed) {
             task.retries = (task.retries ?? 0) + 1;
+            this.#retriedTasks++;
             this.#queue.unshift(task);
             this.#queuedCiphertexts += task.weight;
           } else {
