@@ -6,6 +6,7 @@ import {
   firstMoleculeLane,
   laneCount,
   packMolecules,
+  runPartitions,
   sealCall,
   unpackMolecule,
   InvalidCiphertextError,
@@ -185,15 +186,9 @@ export class FheClient {
     return raw.map((r) => applyOutputHead(this.head!, r));
   }
 
-  /** Drives every partition through `transport`, refreshing in between; returns raw outputs per molecule. */
+  /** Drives every partition through `transport` (`runPartitions`, as over HTTP); raw outputs per molecule. */
   async infer(features: ArrayLike<number>[], transport: PartitionTransport): Promise<Float64Array[]> {
-    let ciphertexts = this.encryptFeatures(features);
-    for (let k = 0; k < this.plan.partitions.length; k++) {
-      const results = await transport(k, ciphertexts);
-      if (k === this.plan.partitions.length - 1) return this.decryptOutputs(results, features.length);
-      ciphertexts = this.refresh(k, results, features.length);
-    }
-    throw new Error('a plan has at least one partition');
+    return runPartitions(this, this.plan.partitions.length, this.encryptFeatures(features), features.length, transport); // prettier-ignore
   }
 
   private encryptVectors(partitionIndex: number, vectors: Float64Array[]): Uint8Array[] {

@@ -36,6 +36,27 @@ export interface EncryptedInferenceClient {
   decryptOutputs(results: Uint8Array[], molecules: number): MaybePromise<Float64Array[]>;
 }
 
+/**
+ * The one partition loop of an encrypted query, whoever carries it (HTTP, or an in-process session in tests and
+ * benchmarks): `send` evaluates partition k's ciphertexts; between partitions the client decrypts and
+ * re-encrypts (its result checks run there); the last results are decrypted into raw outputs per molecule.
+ */
+export async function runPartitions(
+  fhe: EncryptedInferenceClient,
+  partitions: number,
+  inputs: Uint8Array[],
+  molecules: number,
+  send: (partition: number, ciphertexts: Uint8Array[]) => Promise<Uint8Array[]>,
+): Promise<Float64Array[]> {
+  let ciphertexts = inputs;
+  for (let k = 0; k < partitions; k++) {
+    const results = await send(k, ciphertexts);
+    if (k === partitions - 1) return await fhe.decryptOutputs(results, molecules);
+    ciphertexts = await fhe.refresh(k, results, molecules);
+  }
+  throw new Error('a plan has at least one partition');
+}
+
 export interface ChemVeilHttpClientOptions {
   /** Defaults to the global fetch (browsers, Node ≥ 18). */
   fetch?: typeof fetch;
@@ -185,15 +206,12 @@ export class ChemVeilHttpClient {
     for (let attempt = 0; ; attempt++) {
       const { sessionId } = await this.session(model, fhe, signal);
       try {
-        let ciphertexts = inputs;
         let queryId: string | undefined;
-        for (let k = 0; k < partitions; k++) {
+        return await runPartitions(fhe, partitions, inputs, features.length, async (k, ciphertexts) => {
           const reply = await this.evaluatePartition(sessionId, k, ciphertexts, features.length, queryId, signal);
           queryId = reply.queryId;
-          if (k === partitions - 1) return await fhe.decryptOutputs(reply.results, features.length);
-          ciphertexts = await fhe.refresh(k, reply.results, features.length);
-        }
-        throw new Error('a plan has at least one partition');
+          return reply.results;
+        });
       } catch (error) {
         // The server forgot the session (expiry, eviction, restart): new session, same inputs, from partition 0.
         if (!isSessionGone(error) || attempt >= 2) throw error;
