@@ -28,7 +28,6 @@ describe('imaginaryUnitPlain', () => {
         [ckks.topParmsId, ckks.primes],
         [ckks.lowerParmsId, ckks.primes.slice(0, -1)],
       ] as const) {
-        // prettier-ignore
         const unit = imaginaryUnitPlain(ckks, parmsId, primes);
         const plain = ckks.encoder.encode(v, 2 ** 40) as PlainText;
         evaluator.plainModSwitchTo(plain, parmsId, plain);

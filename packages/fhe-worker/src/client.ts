@@ -24,7 +24,7 @@ import type { PublicKey } from 'node-seal/implementation/public-key';
 /** Serialized, seeded, zstd-compressed keys the server needs; never the secret key. */
 export type EvaluationKeys = SessionKeyBytes;
 
-/** Largest level a result can sit at, in primes: an uncompressed size-2 result is at most this many words. */
+/** The most bytes an uncompressed size-2 result can take (top level, every data prime; header slack included). */
 const maxResultBytes = (plan: EvaluationPlan): number => 2 * (plan.parameters.coeffModulusBits.length - 1) * plan.parameters.polyModulusDegree * 8 + 256; // prettier-ignore
 
 /** Sends partition k's ciphertexts to whoever evaluates them and resolves with the results. */
@@ -226,7 +226,6 @@ export class FheClient {
     layout: VectorLayout,
     molecules: number,
   ): Float64Array[] {
-    // prettier-ignore
     this.assertAlive();
     const started = performance.now();
     const lanes = this.plan.moleculesPerCiphertext;
@@ -275,7 +274,6 @@ export class FheClient {
       ct.coeffModulusSize !== primes ||
       Math.abs(scaleBits - plan.output.scaleBits) > 0.05
     )
-      // prettier-ignore
       throw new InvalidCiphertextError(
         `partition ${partition} returns size-${plan.output.ciphertextSize} ciphertexts at ${primes} primes and scale 2^${plan.output.scaleBits}; ` +
           `got size ${ct.size}, ${ct.coeffModulusSize} primes, scale 2^${scaleBits.toFixed(2)}`,
