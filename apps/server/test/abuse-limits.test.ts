@@ -14,7 +14,7 @@ let keys: SessionKeyBytes;
 
 beforeAll(async () => {
   ({ client, keys } = await clientFor(dirs, 'small'));
-}, 120_000);
+});
 afterAll(() => client?.dispose());
 
 describe('per-client limits', () => {

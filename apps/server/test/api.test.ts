@@ -47,7 +47,7 @@ beforeAll(async () => {
   model = (await app.inject({ url: '/v1/models/small' })).json();
   client = await FheClient.create(model.plan, { head: model.head });
   keys = client.evaluationKeys();
-}, 120_000);
+});
 
 afterAll(async () => {
   client?.dispose();

@@ -29,7 +29,7 @@ beforeAll(async () => {
   await app.ready();
   model = (await app.inject({ url: '/v1/models/small' })).json();
   client = await FheClient.create(model.plan);
-}, 180_000);
+});
 
 afterAll(async () => {
   client?.dispose();
@@ -89,7 +89,7 @@ describe('blinded refresh (server)', () => {
     expect(app.chemveil.sessions.get(sid).queries.size).toBe(0);
     const again = await post(sid, 1, molecules, cts, query);
     expect([again.response.statusCode, errorOf(again.response).code]).toEqual([409, 'PARTITION_OUT_OF_ORDER']);
-  }, 120_000);
+  });
 
   it('drops a query’s masks when its session is deleted or expires', async () => {
     const keys = keysFrame(client.evaluationKeys());
@@ -109,7 +109,7 @@ describe('blinded refresh (server)', () => {
       const late = await post(sid, 1, 2, client.refresh(0, step.results, 2), step.query);
       expect(late.response.statusCode).toBe(404);
     }
-  }, 60_000);
+  });
 });
 
 describe('mask strength fixed by the operator', () => {
@@ -129,5 +129,5 @@ describe('mask strength fixed by the operator', () => {
     await expect(impossible.ready()).rejects.toThrow(
       'small.cvmb: no tc128 parameter set keeps the error target with 48-bit masks; lower CHEMVEIL_MASK_BITS',
     );
-  }, 180_000);
+  });
 });

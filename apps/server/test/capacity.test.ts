@@ -14,7 +14,7 @@ let keys: SessionKeyBytes;
 
 beforeAll(async () => {
   ({ client, keys } = await clientFor(dirs, 'small'));
-}, 120_000);
+});
 afterAll(() => client?.dispose());
 
 const openSession = (app: ReturnType<typeof createApp>) =>
@@ -98,5 +98,5 @@ describe('keys in the workers', () => {
       material.dispose();
       await app.close();
     }
-  }, 120_000);
+  });
 });

@@ -106,5 +106,5 @@ describe('a real server process under load and faults', () => {
     } finally {
       await server.stop();
     }
-  }, 240_000);
+  });
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   await app.ready();
   const model = (await app.inject({ url: '/v1/models/small' })).json() as ModelSummary;
   material = await fuzzMaterial(model, parseBundle(serializeBundle(bundle)));
-}, 120_000);
+});
 afterAll(async () => {
   material?.dispose();
   await app.close();

@@ -47,7 +47,7 @@ beforeAll(async () => {
   // The public API and the honest client's key set, whatever it holds: the server cannot tell this client apart.
   ({ sessionId } = await http.createSession(model.id, await hostile.evaluationKeys()));
   inputs = await heldOutFeatures(bundle, 4 * B);
-}, 120_000);
+});
 
 afterAll(async () => {
   hostile?.dispose();

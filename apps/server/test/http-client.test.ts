@@ -13,7 +13,7 @@ let url: string;
 
 beforeAll(async () => {
   url = await app.listen({ host: '127.0.0.1', port: 0 });
-}, 120_000);
+});
 afterAll(() => app.close());
 
 describe('ChemVeilHttpClient', () => {

@@ -64,7 +64,7 @@ beforeAll(async () => {
     });
     server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-}, 120_000);
+});
 
 afterAll(() => {
   server?.kill('SIGTERM');

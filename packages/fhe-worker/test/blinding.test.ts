@@ -99,5 +99,5 @@ describe('blinded refresh', () => {
       client.dispose();
       engine.dispose();
     }
-  }, 60_000);
+  });
 });
