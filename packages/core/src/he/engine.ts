@@ -221,15 +221,11 @@ interface SessionKeys {
 
 /** One client session on the server: its public keys and the partitions it asks for. */
 export class EvaluationSession {
-  private readonly galoisKeys: GaloisKeys;
-
   constructor(
     private readonly engine: ModelEngine,
     private readonly keys: SessionKeys,
     private readonly evaluator: Evaluator,
-  ) {
-    this.galoisKeys = keys.galoisKeys;
-  }
+  ) {}
 
   /**
    * Runs partition k on serialized ciphertexts (one per B molecules) and returns serialized results. With
@@ -328,7 +324,7 @@ export class EvaluationSession {
 
   /** ct + conj(ct): twice the real part of every slot (the first linear map's weights are halved for it). */
   private realPart(ct: CipherText): CipherText {
-    const conjugate = sealCall('conjugate', () => this.evaluator.complexConjugate(ct, this.galoisKeys) as CipherText); // prettier-ignore
+    const conjugate = sealCall('conjugate', () => this.evaluator.complexConjugate(ct, this.keys.galoisKeys) as CipherText); // prettier-ignore
     try {
       return sealCall('real part', () => this.evaluator.add(ct, conjugate) as CipherText);
     } finally {
@@ -372,7 +368,10 @@ export class EvaluationSession {
 
   private rotate(ct: CipherText, featureSteps: number): CipherText {
     const slots = featureSteps * laneCount(this.engine.plan);
-    return sealCall(`rotate ${slots}`, () => this.evaluator.rotateVector(ct, slots, this.galoisKeys) as CipherText);
+    return sealCall(
+      `rotate ${slots}`,
+      () => this.evaluator.rotateVector(ct, slots, this.keys.galoisKeys) as CipherText,
+    );
   }
 
   /** BSGS over the non-zero extended diagonals, then the log fold; one rescale, after them or before the giant steps. */
