@@ -132,13 +132,33 @@ const flipBits = (bytes: Uint8Array, random: () => number, flips = 1 + Math.floo
   return out;
 };
 
+/**
+ * A SEAL blob whose zstd stream would inflate to `blocks` × 128 KiB: RLE blocks of 4 bytes each (8,192 of them:
+ * 32 KiB that would inflate to 1 GiB). SEAL inflates with no output limit; the server must refuse it from the headers.
+ */
+export function sealZstdBomb(blocks: number): Uint8Array {
+  const zstd = new Uint8Array(4 + 1 + 1 + 4 * blocks);
+  zstd.set([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58]); // frame magic, descriptor (no size, no checksum), window
+  for (let b = 0; b < blocks; b++) {
+    const header = ((128 * 1024) << 3) | (1 << 1) | (b === blocks - 1 ? 1 : 0); // RLE block
+    zstd.set([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x41], 6 + 4 * b);
+  }
+  const bomb = new Uint8Array(16 + zstd.length);
+  const view = new DataView(bomb.buffer);
+  view.setUint16(0, 0xa15e, true);
+  bomb.set([16, 4, 1, 2], 2); // header size, SEAL 4.1, zstd
+  view.setBigUint64(8, BigInt(bomb.length), true);
+  bomb.set(zstd, 16);
+  return bomb;
+}
+
 /** The families of hostile requests, each a small generator. */
 export const CASES: Record<string, Case> = {
   'random bytes as keys': ({ random, material }) => [
     { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: bytesOf(Math.floor(random() * 70_000), random) }, // prettier-ignore
   ],
   'random bytes as ciphertexts': async ({ random, session }) => [
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: bytesOf(Math.floor(random() * 70_000), random) }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: bytesOf(Math.floor(random() * 70_000), random) }, // prettier-ignore
   ],
   'truncated keys': ({ random, material }) => {
     const frame = keysFrame(material.keys, material.keyTail);
@@ -146,17 +166,17 @@ export const CASES: Record<string, Case> = {
   },
   'truncated ciphertexts': async ({ random, material, session }) => {
     const frame = queryFrame(0, 1, [material.ciphertexts[0]!]);
-    return [{ method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: frame.subarray(0, Math.floor(random() * frame.length)) }]; // prettier-ignore
+    return [{ method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: frame.subarray(0, Math.floor(random() * frame.length)) }]; // prettier-ignore
   },
   'bit-flipped key upload': ({ random, material }) => [
     { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: flipBits(keysFrame(material.keys, material.keyTail), random) }, // prettier-ignore
   ],
   'bit-flipped ciphertext upload': async ({ random, material, session }) => [
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: flipBits(queryFrame(0, 1, [material.ciphertexts[0]!]), random) }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: flipBits(queryFrame(0, 1, [material.ciphertexts[0]!]), random) }, // prettier-ignore
   ],
   // A forger re-frames the flipped bytes with a correct checksum: SEAL then judges the ciphertext itself.
   'bit-flipped ciphertext, re-framed': async ({ random, material, session }) => [
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [flipBits(material.ciphertexts[0]!, random)]) }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: queryFrame(0, 1, [flipBits(material.ciphertexts[0]!, random)]) }, // prettier-ignore
   ],
   'bit-flipped keys, re-framed': ({ random, material }) => [
     { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(flipBits(material.keys, random, 1 + Math.floor(random() * 3)), material.keyTail) }, // prettier-ignore
@@ -165,66 +185,104 @@ export const CASES: Record<string, Case> = {
     { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: keysFrame(material.foreignKeys, material.keyTail) }, // prettier-ignore
   ],
   'ciphertext for other parameters': async ({ material, session }) => [
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.foreignCiphertext]) }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: queryFrame(0, 1, [material.foreignCiphertext]) }, // prettier-ignore
   ],
   'transparent ciphertext': async ({ material, session }) => [
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.transparentCiphertext]) }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: queryFrame(0, 1, [material.transparentCiphertext]) }, // prettier-ignore
   ],
   'wrong level (a result sent back as input)': async ({ material, session, send }) => {
     const sid = await session();
-    const first = await send({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }); // prettier-ignore
+    const first = await send({ method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }); // prettier-ignore
     const query = first.headers[QUERY_HEADER] ?? 'none';
     // The reply frame's blob is a partition-0 result: feed it to partition 1 unrefreshed, and to partition 0 again.
     const blob = first.status === 200 ? first.body.subarray(16 + 4, first.body.length - 4) : material.ciphertexts[0]!;
     return [
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/1`, headers: { ...OCTETS, [QUERY_HEADER]: query }, body: queryFrame(1, 1, [blob]) }, // prettier-ignore
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [blob]) },
+      { method: 'POST', url: `/v1/partitions/1`, headers: { ...OCTETS, [QUERY_HEADER]: query, 'chemveil-session': sid }, body: queryFrame(1, 1, [blob]) }, // prettier-ignore
+      {
+        method: 'POST',
+        url: `/v1/partitions/0`,
+        headers: { ...OCTETS, 'chemveil-session': sid },
+        body: queryFrame(0, 1, [blob]),
+      },
     ];
   },
   'wrong partition order and replays': async ({ random, material, session }) => {
     const sid = await session();
     const k = 1 + Math.floor(random() * 3);
     return [
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/${k}`, headers: OCTETS, body: queryFrame(k, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/${k}`, headers: { ...OCTETS, [QUERY_HEADER]: 'AAAAAAAAAAAAAAAAAAAAAA' }, body: queryFrame(k, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/200`, headers: OCTETS, body: queryFrame(200, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
+      { method: 'POST', url: `/v1/partitions/${k}`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(k, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
+      { method: 'POST', url: `/v1/partitions/${k}`, headers: { ...OCTETS, [QUERY_HEADER]: 'AAAAAAAAAAAAAAAAAAAAAA', 'chemveil-session': sid }, body: queryFrame(k, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
+      { method: 'POST', url: `/v1/partitions/200`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(200, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
     ];
   },
   'frame lies about its contents': async ({ random, material, session }) => {
     const sid = await session();
     const lanes = 4;
     return [
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(1, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, lanes * 3 + Math.floor(random() * 1e6), [material.ciphertexts[0]!]) }, // prettier-ignore
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 0, []) },
-      { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: encodeFrame({ kind: 'result', partition: 0, molecules: 1, blobs: [material.ciphertexts[0]!] }) }, // prettier-ignore
+      { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(1, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
+      { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(0, lanes * 3 + Math.floor(random() * 1e6), [material.ciphertexts[0]!]) }, // prettier-ignore
+      {
+        method: 'POST',
+        url: `/v1/partitions/0`,
+        headers: { ...OCTETS, 'chemveil-session': sid },
+        body: queryFrame(0, 0, []),
+      },
+      { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': sid }, body: encodeFrame({ kind: 'result', partition: 0, molecules: 1, blobs: [material.ciphertexts[0]!] }) }, // prettier-ignore
       { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs: [material.keys, material.keys, material.keys, material.keys] }) }, // prettier-ignore
     ];
   },
   'huge declared length': async ({ material, session }) => [
     { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: { ...OCTETS, 'content-length': String(2 ** 40) }, body: new Uint8Array(64) }, // prettier-ignore
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: { ...OCTETS, 'content-length': String(2 ** 33) }, body: new Uint8Array(64) }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'content-length': String(2 ** 33), 'chemveil-session': await session() }, body: new Uint8Array(64) }, // prettier-ignore
   ],
   'wrong content type': async ({ material, session }): Promise<FuzzRequest[]> => [
     { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode('{"keys":"AAAA"}') }, // prettier-ignore
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: { 'content-type': 'text/plain' }, body: new TextEncoder().encode('CCO') }, // prettier-ignore
-    { method: 'POST', url: `/v1/sessions/${await session()}/partitions/0`, headers: {}, body: undefined },
+    { method: 'POST', url: `/v1/partitions/0`, headers: { 'content-type': 'text/plain', 'chemveil-session': await session() }, body: new TextEncoder().encode('CCO') }, // prettier-ignore
+    { method: 'POST', url: `/v1/partitions/0`, headers: { 'chemveil-session': await session() }, body: undefined },
   ],
-  'unknown sessions and models': ({ random }) => [
-    { method: 'POST', url: `/v1/sessions/${Buffer.from(bytesOf(16, random)).toString('base64url')}/partitions/0`, headers: OCTETS, body: new Uint8Array(32) }, // prettier-ignore
-    { method: 'DELETE', url: `/v1/sessions/${Buffer.from(bytesOf(16, random)).toString('base64url')}`, headers: {} },
+  'unknown sessions and models': ({ random }): FuzzRequest[] => [
+    { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': Buffer.from(bytesOf(16, random)).toString('base64url') }, body: new Uint8Array(32) }, // prettier-ignore
+    {
+      method: 'DELETE',
+      url: `/v1/session`,
+      headers: { 'chemveil-session': Buffer.from(bytesOf(16, random)).toString('base64url') },
+    },
     { method: 'GET', url: `/v1/models/${pick(['nope', 'esol2', 'x'.repeat(300), '..%2F..%2Fetc%2Fpasswd', '%00', 'a b'], random)}`, headers: {} }, // prettier-ignore
     { method: 'POST', url: `/v1/models/${pick(['nope', '%2e%2e', 'A'], random)}/sessions`, headers: OCTETS, body: new Uint8Array(16) }, // prettier-ignore
-    { method: pick(['GET', 'DELETE', 'POST'] as const, random), url: pick(['/v1', '/v1/', '/v1/sessions', '/v1/models/x/y/z', '/v1/sessions/x/partitions/-1', '/v1/sessions/x/partitions/1e9'], random), headers: {} }, // prettier-ignore
+    { method: pick(['GET', 'DELETE', 'POST'] as const, random), url: pick(['/v1', '/v1/', '/v1/sessions', '/v1/session', '/v1/models/x/y/z', '/v1/partitions/-1', '/v1/partitions/1e9', '/v1/partitions/x', '/v1/sessions/x/partitions/-1'], random), headers: {} }, // prettier-ignore
   ],
+  'zstd bombs': async ({ random, material, session }) => {
+    const bomb = sealZstdBomb(1024 + Math.floor(random() * 8192));
+    const slot = Math.floor(random() * (1 + material.keyTail.length));
+    const blobs = [material.keys, ...material.keyTail];
+    blobs[slot] = bomb;
+    return [
+      { method: 'POST', url: `/v1/models/${material.modelId}/sessions`, headers: OCTETS, body: encodeFrame({ kind: 'evaluation-keys', partition: 0, molecules: 0, blobs }) }, // prettier-ignore
+      { method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': await session() }, body: queryFrame(0, 1, [bomb]) }, // prettier-ignore
+    ];
+  },
+  // The router percent-decodes and merges slashes; what it routes must still be checked (and counted) as the API.
+  'encoded, odd and retired paths': async ({ random, material, session }) => {
+    const sid = await session();
+    const partition = pick(['/%761/partitions/0', '/v1/%70artitions/0', '/v1//partitions/0', '/v1/partitions/%30', '/V1/partitions/0', '/v1/partitions/0/', '/v1/partitions/0?x=1'], random); // prettier-ignore
+    return [
+      { method: 'POST', url: partition, headers: { ...OCTETS, 'chemveil-session': sid }, body: bytesOf(Math.floor(random() * 4096), random) }, // prettier-ignore
+      { method: 'POST', url: partition, headers: OCTETS, body: queryFrame(0, 1, [material.ciphertexts[0]!]) },
+      { method: 'POST', url: partition, headers: { ...OCTETS, 'chemveil-session': pick(['', 'x', sid.toLowerCase() + '=', '../' + sid, sid + sid], random) }, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
+      { method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }, // prettier-ignore
+      { method: 'DELETE', url: pick([`/v1/sessions/${sid}`, '/%761/session', '/v1/session'], random), headers: {} },
+    ];
+  },
   'concurrent deletes': async ({ material, session, send, sessionGone }) => {
     const sid = await session();
     sessionGone();
-    const evaluate = send({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }); // prettier-ignore
-    const deletes = [0, 1, 2].map(() => send({ method: 'DELETE', url: `/v1/sessions/${sid}`, headers: {} }));
+    const evaluate = send({ method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }); // prettier-ignore
+    const deletes = [0, 1, 2].map(() =>
+      send({ method: 'DELETE', url: `/v1/session`, headers: { 'chemveil-session': sid } }),
+    );
     await Promise.all([evaluate, ...deletes]);
     // After the deletes the session is gone: every later use is a clean 404.
-    return [{ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: OCTETS, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }]; // prettier-ignore
+    return [{ method: 'POST', url: `/v1/partitions/0`, headers: { ...OCTETS, 'chemveil-session': sid }, body: queryFrame(0, 1, [material.ciphertexts[0]!]) }]; // prettier-ignore
   },
 };
 
@@ -287,7 +345,7 @@ export async function runFuzz(send: Send, material: FuzzMaterial, count: number,
       if (response.status < 400 || response.status >= 500 || !isErrorShape(response.body)) {
         report.violations.push({ kind, status: response.status, body: text(response.body).slice(0, 200) });
       }
-      if (response.status === 404 && kind !== 'unknown sessions and models' && request.url.includes('/sessions/')) context.sessionGone(); // prettier-ignore
+      if (response.status === 404 && kind !== 'unknown sessions and models' && request.headers['chemveil-session']) context.sessionGone(); // prettier-ignore
     }
   }
   report.seconds = (performance.now() - started) / 1000;

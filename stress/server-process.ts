@@ -61,7 +61,7 @@ export interface MemoryReading {
   arrayBuffers: number;
   sessions: number;
   sessionBytes: number;
-  workers: { sealHeapBytes: number; sessions: number }[];
+  workers: { sealHeapBytes: number; jsHeapBytes: number; sessions: number }[];
 }
 
 export const readMemory = async (url: string): Promise<MemoryReading> =>

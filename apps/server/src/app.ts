@@ -4,9 +4,10 @@ import { healthSchema, OCTET_STREAM, ProtocolError } from '@chemveil/core';
 import type { Health } from '@chemveil/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerCors } from './cors.ts';
-import { readConfig, type ServerConfig } from './env.ts';
+import { ConfigError, readConfig, type ServerConfig } from './env.ts';
 import { registerErrorHandler } from './errors.ts';
 import { EvaluationPool } from './evaluation/pool.ts';
+import { accountOf, readTokenFile, TokenFileError } from './limits/api-tokens.ts';
 import { ClientRateLimiter, MoleculeBudget } from './limits/client-limits.ts';
 import { loadModels } from './models/registry.ts';
 import { registerModelRoutes } from './routes/models.ts';
@@ -22,6 +23,10 @@ export interface AppOptions extends Partial<ServerConfig> {
 declare module 'fastify' {
   interface FastifyInstance {
     chemveil: ServerState;
+  }
+  interface FastifyRequest {
+    /** Who per-client limits charge: the token's account when the server takes tokens, else the address. */
+    chemveilClient: string;
   }
 }
 
@@ -39,6 +44,13 @@ const hopsOf =
 export function createApp(options: AppOptions = {}): FastifyInstance {
   const { logger, ...overrides } = options;
   const config: ServerConfig = { ...readConfig(process.env, {}), ...overrides };
+  let tokens;
+  try {
+    tokens = config.tokensFile ? readTokenFile(config.tokensFile) : undefined;
+  } catch (error) {
+    if (error instanceof TokenFileError) throw new ConfigError(error.message);
+    throw error;
+  }
   // Request logs carry method, URL and status only: never bodies, so never keys or ciphertexts.
   // No plugin timeout: planning a zoo the first time (before the plan cache has it) takes a while.
   const app = Fastify({
@@ -61,7 +73,7 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
       return server;
     },
   });
-  const pool = new EvaluationPool(config.workers, config.maxQueuedCiphertexts, (m) => app.log.warn(m));
+  const pool = new EvaluationPool(config.workers, config.maxQueuedCiphertexts, (m) => app.log.warn(m), undefined, config.workerHeapMb); // prettier-ignore
   const sessions = new SessionStore({
     ttlSeconds: config.sessionTtlSeconds,
     maxBytes: config.maxSessionBytes,
@@ -77,6 +89,7 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
   });
   const state = createState(config, pool, sessions, rateLimiter, new MoleculeBudget(config.moleculesPerClientPerDay));
   app.decorate('chemveil', state);
+  app.decorateRequest('chemveilClient', '');
 
   registerErrorHandler(app);
   registerCors(app, config.corsOrigins);
@@ -88,6 +101,10 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     // an API request too. Unmatched paths are counted (only /healthz is free).
     const route = request.routeOptions.url;
     if (route === undefined ? !request.url.startsWith('/healthz') : route.startsWith('/v1/')) rateLimiter.take(request.ip); // prettier-ignore
+    // With API tokens every API route needs one, and the account (not the address) is the client the session,
+    // key-memory and molecule budgets charge.
+    const account = tokens && route?.startsWith('/v1/') ? accountOf(tokens, request.headers.authorization) : undefined;
+    request.chemveilClient = account === undefined ? request.ip : `account:${account}`;
   });
   // On every response: no MIME sniffing (a ciphertext is never run as a script), no Referer to other sites, and
   // no framing of the app (clickjacking). A script-src policy is not set yet (RDKit and SEAL's WASM glue).

@@ -1,4 +1,4 @@
-import { QUERY_HEADER } from '@chemveil/core';
+import { QUERY_HEADER, SESSION_HEADER } from '@chemveil/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './env.ts';
 
@@ -19,7 +19,7 @@ export function registerCors(app: FastifyInstance, origins: ServerConfig['corsOr
     reply.header('access-control-expose-headers', `${QUERY_HEADER}, retry-after`);
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
       reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-      reply.header('access-control-allow-headers', `content-type, ${QUERY_HEADER}`);
+      reply.header('access-control-allow-headers', `content-type, authorization, ${SESSION_HEADER}, ${QUERY_HEADER}`);
       reply.header('access-control-max-age', '600');
       return reply.code(204).send();
     }

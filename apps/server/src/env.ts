@@ -41,7 +41,14 @@ export interface ServerConfig {
    */
   requestTimeoutSeconds: number;
   idleTimeoutSeconds: number;
+  /** JavaScript heap of each evaluation worker, MiB (SEAL's WASM memory is bounded by maxSessionBytes instead). */
+  workerHeapMb: number;
   maxConnections: number;
+  /**
+   * File of SHA-256 hashes of API tokens (`sha256:<hex> <account>` per line; `chemveil token` mints them). Set: every
+   * /v1 request needs `Authorization: Bearer <token>`, and per-client limits key on the account. Unset: open API.
+   */
+  tokensFile: string | undefined;
   /** Serve GET /diagnostics/memory (process and SEAL heaps) for load tests; off by default. */
   diagnostics: boolean;
   /** Where chosen plans are cached by bundle hash ('' disables the cache). */
@@ -123,8 +130,10 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Ser
     trustProxy: trustProxy(env.CHEMVEIL_TRUST_PROXY ?? 'false'),
     requestTimeoutSeconds: integer('CHEMVEIL_REQUEST_TIMEOUT', env.CHEMVEIL_REQUEST_TIMEOUT ?? '120', 1, 3600),
     idleTimeoutSeconds: integer('CHEMVEIL_IDLE_TIMEOUT', env.CHEMVEIL_IDLE_TIMEOUT ?? '300', 1, 86400),
+    workerHeapMb: integer('CHEMVEIL_WORKER_HEAP_MB', env.CHEMVEIL_WORKER_HEAP_MB ?? '1024', 64, 65536),
     maxConnections: integer('CHEMVEIL_MAX_CONNECTIONS', env.CHEMVEIL_MAX_CONNECTIONS ?? '1024', 1, 1e6),
     planCacheDir: cache === '' ? undefined : cache,
+    tokensFile: env.CHEMVEIL_TOKENS ? env.CHEMVEIL_TOKENS : undefined,
     maskBits: maskBits === 'auto' ? undefined : integer('mask bits (CHEMVEIL_MASK_BITS)', maskBits, 0, MAX_MASK_BITS),
   };
 }

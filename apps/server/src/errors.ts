@@ -28,6 +28,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       request.log.error({ err: { name: error.name, message: error.message, stack: error.stack } }, 'request failed');
       problem = new ProtocolError('INTERNAL', 'internal server error');
     }
+    if (problem.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="chemveil"');
     if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
     // The body may not have been read (an early 413/404): do not keep the connection for the rest of it.
     if (problem.status === 413) reply.header('connection', 'close');

@@ -1,11 +1,15 @@
 // Abuse limits: a per-client session quota and key-memory share, a per-client request rate and molecule budget,
-// all answered with a clean 429 and Retry-After; behind a trusted proxy, per forwarded client.
+// all answered with a clean 429 and Retry-After; behind a trusted proxy, per forwarded client; with API tokens,
+// per account.
 import { randomFingerprints, seededRandom } from '@chemveil/core';
 import type { SessionKeyBytes } from '@chemveil/core';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FheClient } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '@chemveil/server';
+import { createApp, mintToken, parseTokenFile } from '@chemveil/server';
 import { clientFor, errorOf, keysFrame, modelsDir, octets, queryFrame, smallRegression } from './helpers.ts';
 
 const dirs = modelsDir({ 'small.cvmb': smallRegression() });
@@ -32,7 +36,12 @@ describe('per-client limits', () => {
       expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
       // Another client is not affected; the first client gets its slot back by deleting a session.
       expect((await open('10.0.0.2')).statusCode).toBe(201);
-      await app.inject({ method: 'DELETE', url: `/v1/sessions/${first}`, remoteAddress: '10.0.0.1' });
+      await app.inject({
+        method: 'DELETE',
+        url: `/v1/session`,
+        headers: { 'chemveil-session': first },
+        remoteAddress: '10.0.0.1',
+      });
       expect((await open('10.0.0.1')).statusCode).toBe(201);
     } finally {
       await app.close();
@@ -69,7 +78,7 @@ describe('per-client limits', () => {
       const ciphertexts = client.encryptFeatures(randomFingerprints(4, 64, seededRandom(3)));
       const query = async (ip: string) => {
         const sid = (await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(keys), remoteAddress: ip })).json().sessionId; // prettier-ignore
-        return app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, 4, ciphertexts), remoteAddress: ip }); // prettier-ignore
+        return app.inject({ method: 'POST', url: `/v1/partitions/0`, headers: { ...octets, 'chemveil-session': sid }, payload: queryFrame(0, 4, ciphertexts), remoteAddress: ip }); // prettier-ignore
       };
       expect((await query('10.0.1.1')).statusCode).toBe(200);
       expect((await query('10.0.1.1')).statusCode).toBe(200); // 8 of 10 spent
@@ -151,5 +160,63 @@ describe('per-client limits', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('API tokens (CHEMVEIL_TOKENS)', () => {
+  it('reads only hashes from the file and refuses malformed lines with their number', () => {
+    const { token, line } = mintToken('lab-a');
+    expect(token).toMatch(/^cv_[A-Za-z0-9_-]{43}$/);
+    expect(line).not.toContain(token);
+    const tokens = parseTokenFile(`# accounts\n\n${line}\n`);
+    expect([...tokens.accounts.values()]).toEqual(['lab-a']);
+    expect(() => parseTokenFile(`${line}\n${token} lab-b\n`)).toThrow(/line 2: expected "sha256:/);
+    expect(() => parseTokenFile('# nobody\n')).toThrow(/admits no token/);
+  });
+
+  it('needs a valid token on every API route, binds sessions to the account, and budgets per account', async () => {
+    const [a, b] = [mintToken('lab-a'), mintToken('lab-b')];
+    const file = join(mkdtempSync(join(tmpdir(), 'chemveil-tokens-')), 'tokens');
+    writeFileSync(file, `${a.line}\n${b.line}\n`);
+    const app = createApp({ ...dirs, workers: 1, tokensFile: file, sessionsPerClient: 1, moleculesPerClientPerDay: 4 });
+    try {
+      await app.ready();
+      const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+      // Every client here shares one address (a NAT or proxy): only the token tells them apart.
+      const ip = '10.0.4.1';
+      for (const headers of [{}, bearer('cv_' + 'A'.repeat(43)), { authorization: `Basic ${a.token}` }]) {
+        const refused = await app.inject({ url: '/v1/models', headers, remoteAddress: ip });
+        expect([refused.statusCode, errorOf(refused).code]).toEqual([401, 'UNAUTHORIZED']);
+        expect(refused.headers['www-authenticate']).toBe('Bearer realm="chemveil"');
+      }
+      expect((await app.inject({ url: '/healthz', remoteAddress: ip })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/v1/models', headers: bearer(a.token), remoteAddress: ip })).statusCode).toBe(200); // prettier-ignore
+      const open = (token: string) => app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: { ...octets, ...bearer(token) }, payload: keysFrame(keys), remoteAddress: ip }); // prettier-ignore
+      const noToken = await app.inject({ method: 'POST', url: '/v1/models/small/sessions', headers: octets, payload: keysFrame(keys), remoteAddress: ip }); // prettier-ignore
+      expect(noToken.statusCode).toBe(401);
+      const sidA = (await open(a.token)).json().sessionId;
+      // Per-account quota (1 session): A is full, B from the same address is not.
+      expect((await open(a.token)).statusCode).toBe(429);
+      const sidB = (await open(b.token)).json().sessionId;
+      expect(sidB).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const ciphertexts = client.encryptFeatures(randomFingerprints(4, 64, seededRandom(4)));
+      const query = (sid: string, token: string) => app.inject({ method: 'POST', url: '/v1/partitions/0', headers: { ...octets, ...bearer(token), 'chemveil-session': sid }, payload: queryFrame(0, 4, ciphertexts), remoteAddress: ip }); // prettier-ignore
+      // A's session id is useless with B's token (as if it did not exist), and vice versa.
+      const stolen = await query(sidA, b.token);
+      expect([stolen.statusCode, errorOf(stolen).code]).toEqual([404, 'SESSION_NOT_FOUND']);
+      expect((await query(sidA, a.token)).statusCode).toBe(200);
+      // A's 4 molecules a day are spent; B's are not.
+      expect(errorOf(await query(sidA, a.token)).code).toBe('BUDGET_EXHAUSTED');
+      expect((await query(sidB, b.token)).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stops startup on an unreadable or malformed token file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chemveil-tokens-'));
+    expect(() => createApp({ ...dirs, workers: 1, tokensFile: join(dir, 'missing') })).toThrow(/cannot read CHEMVEIL_TOKENS file/); // prettier-ignore
+    writeFileSync(join(dir, 'plain'), 'cv_secret lab-a\n');
+    expect(() => createApp({ ...dirs, workers: 1, tokensFile: join(dir, 'plain') })).toThrow(/line 1/);
   });
 });

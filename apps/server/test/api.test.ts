@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@chemveil/server';
 import { errorOf, keysFrame, modelsDir, octets, queryFrame, smallClassifier, smallRegression } from './helpers.ts';
 import { heldOutFeatures } from '../../../stress/molecules.ts';
+import { sealZstdBomb } from '../../../stress/fuzz.ts';
 
 // Every route and every error code through app.inject(), on a server with one evaluation worker and two models.
 const small = smallRegression();
@@ -36,8 +37,8 @@ async function openSession(galoisKeys = keys.galoisKeys, id = 'small') {
 async function partition(sid: string, k: number, molecules: number, blobs: Uint8Array[], query?: string) {
   return app.inject({
     method: 'POST',
-    url: `/v1/sessions/${sid}/partitions/${k}`,
-    headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}) },
+    url: `/v1/partitions/${k}`,
+    headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}), 'chemveil-session': sid },
     payload: queryFrame(k, molecules, blobs),
   });
 }
@@ -99,9 +100,17 @@ describe('sessions', () => {
     expect(body).toMatchObject({ modelId: 'small', ttlSeconds: 1800, maxCiphertextsPerRequest: 32 });
     expect(body.sessionId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
-    const deleted = await app.inject({ method: 'DELETE', url: `/v1/sessions/${body.sessionId}` });
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/v1/session`,
+      headers: { 'chemveil-session': body.sessionId },
+    });
     expect(deleted.statusCode).toBe(204);
-    const again = await app.inject({ method: 'DELETE', url: `/v1/sessions/${body.sessionId}` });
+    const again = await app.inject({
+      method: 'DELETE',
+      url: `/v1/session`,
+      headers: { 'chemveil-session': body.sessionId },
+    });
     expect([again.statusCode, errorOf(again).code]).toEqual([404, 'SESSION_NOT_FOUND']);
   });
 
@@ -114,20 +123,8 @@ describe('sessions', () => {
   });
 
   it('refuses a zstd bomb among the keys from its headers, before SEAL inflates a byte', async () => {
-    // 8,192 RLE blocks of 128 KiB each, 4 bytes apiece: 32 KiB that would inflate to 1 GiB.
-    const blocks = 8192;
-    const zstd = new Uint8Array(4 + 1 + 1 + 4 * blocks);
-    zstd.set([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58]); // frame magic, descriptor (no size, no checksum), window
-    for (let b = 0; b < blocks; b++) {
-      const header = ((128 * 1024) << 3) | (1 << 1) | (b === blocks - 1 ? 1 : 0); // RLE block
-      zstd.set([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x41], 6 + 4 * b);
-    }
-    const bomb = new Uint8Array(16 + zstd.length);
-    const view = new DataView(bomb.buffer);
-    view.setUint16(0, 0xa15e, true);
-    bomb.set([16, 4, 1, 2], 2); // header size, SEAL 4.1, zstd
-    view.setBigUint64(8, BigInt(bomb.length), true);
-    bomb.set(zstd, 16);
+    const blocks = 8192; // 32 KiB that would inflate to 1 GiB
+    const bomb = sealZstdBomb(blocks);
     expect(sealInflatedBound(bomb)).toEqual({ bytes: 16 + blocks * 128 * 1024 });
     // Honest keys bound within 2× their size (zstd blocks of random coefficients; a block regenerates ≤ 128 KiB).
     const honest = sealInflatedBound(keys.galoisKeys) as { bytes: number };
@@ -213,7 +210,7 @@ describe('partitions', () => {
     } finally {
       other.dispose();
     }
-    const notFrame = await app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: Buffer.from([1, 2, 3]) }); // prettier-ignore
+    const notFrame = await app.inject({ method: 'POST', url: `/v1/partitions/0`, headers: { ...octets, 'chemveil-session': sid }, payload: Buffer.from([1, 2, 3]) }); // prettier-ignore
     expect([notFrame.statusCode, errorOf(notFrame).code]).toEqual([400, 'MALFORMED_FRAME']);
     const tooMany = await partition(sid, 0, 65, [fresh!]); // 65 molecules cannot fit one ciphertext of B=64
     expect([tooMany.statusCode, errorOf(tooMany).code]).toEqual([400, 'MALFORMED_FRAME']);
@@ -247,8 +244,8 @@ describe('partitions', () => {
   it('refuses oversized requests (413) and unknown sessions (404) before reading the body', async () => {
     const huge = await app.inject({
       method: 'POST',
-      url: `/v1/sessions/${sid}/partitions/0`,
-      headers: octets,
+      url: `/v1/partitions/0`,
+      headers: { ...octets, 'chemveil-session': sid },
       payload: Buffer.alloc(model.limits.maxRequestBytes + 1),
     });
     expect([huge.statusCode, errorOf(huge).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
@@ -257,7 +254,27 @@ describe('partitions', () => {
     const unknown = await partition('AAAAAAAAAAAAAAAAAAAAAA', 0, 1, [random32(100)]);
     expect([unknown.statusCode, errorOf(unknown).code]).toEqual([404, 'SESSION_NOT_FOUND']);
     const malformedId = await partition('x', 0, 1, [random32(100)]);
-    expect(malformedId.statusCode).toBe(404);
+    expect([malformedId.statusCode, errorOf(malformedId).code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
+  it('takes session ids from a header only: old path routes answer 410, a missing header 400', async () => {
+    // Session ids in paths reach access logs; the header keeps them out, and old clients learn why they fail.
+    const oldPartition = await app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, 1, [random32(100)]) }); // prettier-ignore
+    expect([oldPartition.statusCode, errorOf(oldPartition).code]).toEqual([410, 'GONE']);
+    expect(errorOf(oldPartition).message).toMatch(/chemveil-session header/);
+    const oldDelete = await app.inject({ method: 'DELETE', url: `/v1/sessions/${sid}` });
+    expect([oldDelete.statusCode, errorOf(oldDelete).code]).toEqual([410, 'GONE']);
+    for (const request of [
+      { method: 'POST' as const, url: '/v1/partitions/0', headers: octets, payload: queryFrame(0, 1, [random32(100)]) },
+      { method: 'DELETE' as const, url: '/v1/session' },
+    ]) {
+      const response = await app.inject(request);
+      expect([response.statusCode, errorOf(response).code]).toEqual([400, 'BAD_REQUEST']);
+      expect(errorOf(response).message).toMatch(/chemveil-session header/);
+    }
+    // The session survived all of that (the 410s never looked it up, let alone deleted it).
+    const still = await partition(sid, 0, 1, [random32(100)]);
+    expect(errorOf(still).code).toBe('MALFORMED_CIPHERTEXT');
   });
 });
 
@@ -271,6 +288,8 @@ describe('CORS', () => {
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(preflight.headers['access-control-allow-headers']).toContain(QUERY_HEADER);
+    expect(preflight.headers['access-control-allow-headers']).toContain('chemveil-session');
+    expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
     expect(preflight.headers['access-control-expose-headers']).toContain(QUERY_HEADER);
     const foreign = await app.inject({ url: '/v1/models', headers: { origin: 'https://evil.example' } });
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();

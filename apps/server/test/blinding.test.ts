@@ -39,8 +39,8 @@ afterAll(async () => {
 async function post(sid: string, k: number, molecules: number, blobs: Uint8Array[], query?: string) {
   const response = await app.inject({
     method: 'POST',
-    url: `/v1/sessions/${sid}/partitions/${k}`,
-    headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}) },
+    url: `/v1/partitions/${k}`,
+    headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}), 'chemveil-session': sid },
     payload: queryFrame(k, molecules, blobs),
   });
   const ok = response.statusCode === 200;
@@ -99,7 +99,8 @@ describe('blinded refresh (server)', () => {
       const step = await post(sid, 0, 2, client.encryptFeatures(inputs));
       const session = app.chemveil.sessions.get(sid);
       expect(session.queries.get(step.query)!.masks).toHaveLength(1);
-      if (ending === 'delete') await app.inject({ method: 'DELETE', url: `/v1/sessions/${sid}` });
+      if (ending === 'delete')
+        await app.inject({ method: 'DELETE', url: `/v1/session`, headers: { 'chemveil-session': sid } });
       else {
         await new Promise((resolve) => setTimeout(resolve, 3100));
         app.chemveil.sessions.sweep();

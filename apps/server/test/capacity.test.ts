@@ -27,17 +27,17 @@ describe('session limits', () => {
       await app.ready();
       const [a, b] = [(await openSession(app)).json().sessionId, (await openSession(app)).json().sessionId];
       await app.inject({
-        url: `/v1/sessions/${a}/partitions/9`,
+        url: `/v1/partitions/9`,
         method: 'POST',
-        headers: octets,
+        headers: { ...octets, 'chemveil-session': a },
         payload: queryFrame(9, 1, [new Uint8Array(16)]),
       }); // touches a
       const c = (await openSession(app)).json().sessionId; // evicts b, the least recently used
       expect(app.chemveil.sessions.size).toBe(2);
-      const evicted = await app.inject({ method: 'DELETE', url: `/v1/sessions/${b}` });
+      const evicted = await app.inject({ method: 'DELETE', url: `/v1/session`, headers: { 'chemveil-session': b } });
       expect([evicted.statusCode, errorOf(evicted).code]).toEqual([404, 'SESSION_EXPIRED']);
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const expired = await app.inject({ method: 'DELETE', url: `/v1/sessions/${c}` });
+      const expired = await app.inject({ method: 'DELETE', url: `/v1/session`, headers: { 'chemveil-session': c } });
       expect([expired.statusCode, errorOf(expired).code]).toEqual([404, 'SESSION_EXPIRED']);
     } finally {
       await app.close();
@@ -49,10 +49,10 @@ describe('session limits', () => {
     await app.ready();
     const sid = (await openSession(app)).json().sessionId;
     const cts = client.encryptFeatures(randomFingerprints(65, 64, random)); // two ciphertexts > a queue of one
-    const full = await app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, 65, cts) }); // prettier-ignore
+    const full = await app.inject({ method: 'POST', url: `/v1/partitions/0`, headers: { ...octets, 'chemveil-session': sid }, payload: queryFrame(0, 65, cts) }); // prettier-ignore
     expect([full.statusCode, errorOf(full).code]).toEqual([429, 'OVER_CAPACITY']);
     expect(Number(full.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    const one = await app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, 1, cts.slice(0, 1)) }); // prettier-ignore
+    const one = await app.inject({ method: 'POST', url: `/v1/partitions/0`, headers: { ...octets, 'chemveil-session': sid }, payload: queryFrame(0, 1, cts.slice(0, 1)) }); // prettier-ignore
     expect(one.statusCode).toBe(200);
     expect(one.headers[QUERY_HEADER]).toBeTruthy();
     // What the preClose hook does first on SIGTERM: requests still arriving on open connections get 503.
@@ -73,7 +73,7 @@ describe('keys in the workers', () => {
       const held = async () => (await pool.stats()).map((worker) => worker.sessions);
       const lanes = client.plan.moleculesPerCiphertext;
       const partition0 = (sid: string, molecules: number, cts: Uint8Array[]) =>
-        app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/0`, headers: octets, payload: queryFrame(0, molecules, cts) }); // prettier-ignore
+        app.inject({ method: 'POST', url: `/v1/partitions/0`, headers: { ...octets, 'chemveil-session': sid }, payload: queryFrame(0, molecules, cts) }); // prettier-ignore
 
       // A burst over the cap: the session whose keys are still loading is not evicted for the newcomer.
       const burst = await Promise.all([openSession(app), openSession(app)]);
@@ -91,7 +91,9 @@ describe('keys in the workers', () => {
       // Deleted while both workers evaluate (the second loading the keys as it goes): nothing stays loaded.
       const running = partition0(sid, lanes + 1, [valid!, second!]);
       while (pool.queuedCiphertexts < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect((await app.inject({ method: 'DELETE', url: `/v1/sessions/${sid}` })).statusCode).toBe(204);
+      expect(
+        (await app.inject({ method: 'DELETE', url: `/v1/session`, headers: { 'chemveil-session': sid } })).statusCode,
+      ).toBe(204);
       await running;
       expect(await held()).toEqual([0, 0]);
     } finally {

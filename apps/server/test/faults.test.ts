@@ -32,7 +32,7 @@ describe('worker faults', () => {
         const features = randomFingerprints(8 * lanes, 64, random);
         const pool = app.chemveil.pool;
         const post = (k: number, blobs: Uint8Array[], query?: string) =>
-          app.inject({ method: 'POST', url: `/v1/sessions/${sid}/partitions/${k}`, headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}) }, payload: Buffer.from(encodeFrame({ kind: 'query', partition: k, molecules: features.length, blobs })) }); // prettier-ignore
+          app.inject({ method: 'POST', url: `/v1/partitions/${k}`, headers: { ...octets, ...(query ? { [QUERY_HEADER]: query } : {}), 'chemveil-session': sid }, payload: Buffer.from(encodeFrame({ kind: 'query', partition: k, molecules: features.length, blobs })) }); // prettier-ignore
         const request = post(0, client.encryptFeatures(features));
         // Kill worker 0 exactly while it evaluates this request's ciphertexts (not before, not after).
         await expect.poll(() => pool.isEvaluating(0), { interval: 1, timeout: 30_000 }).toBe(true);
@@ -54,6 +54,9 @@ describe('worker faults', () => {
         const stats = await app.chemveil.pool.stats();
         expect(stats).toHaveLength(2);
         expect(stats.every((w) => w.sealHeapBytes > 0)).toBe(true);
+        // Each worker runs under a JavaScript heap limit (the replacement too), and uses well under it.
+        for (const i of [0, 1]) expect(pool.resourceLimits(i)?.maxOldGenerationSizeMb).toBe(1024);
+        expect(stats.every((w) => w.jsHeapBytes > 1e6 && w.jsHeapBytes < 1024 * 2 ** 20)).toBe(true);
       } finally {
         client.dispose();
       }

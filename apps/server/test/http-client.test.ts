@@ -36,6 +36,9 @@ describe('ChemVeilHttpClient', () => {
 
       // The server forgets the session (expiry, restart): the client opens a new one and starts over.
       const { sessionId } = await http.session(model!, fhe);
+      // Session ids travel in a header, never in a path (paths reach access logs).
+      expect(events.filter((e) => e.path.includes(sessionId))).toEqual([]);
+      expect(ciphertexts.map((e) => e.path)).toEqual(model!.plan.partitions.map((_, k) => `/v1/partitions/${k}`));
       await http.deleteSession(sessionId);
       const again = await http.query(model!, fhe, inputs.slice(0, 3));
       expect(Math.abs(again[2]![0]! - outputs[2]![0]!)).toBeLessThan(1e-3);

@@ -5,6 +5,7 @@ import { queryCommand } from './commands/query.ts';
 import { predictCommand } from './commands/predict.ts';
 import { importCommand } from './commands/import.ts';
 import { trainCommand } from './commands/train.ts';
+import { tokenCommand } from './commands/token.ts';
 import { CliError } from './cli-error.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -31,11 +32,17 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   models: {
     run: modelsCommand,
-    summary: "models [--server URL] [--json]                            list a server's models and their cards",
+    summary: "models [--server URL] [--token T] [--json]                list a server's models and their cards",
   },
   query: {
     run: queryCommand,
-    summary: 'query --server URL --model ID -i INPUT -o OUT.csv          encrypted predictions for a file of molecules',
+    summary:
+      'query --server URL [--token T] --model ID -i INPUT -o OUT.csv   encrypted predictions for a file of molecules',
+  },
+  token: {
+    run: tokenCommand,
+    summary:
+      'token ACCOUNT                                              mint an API token for a server with CHEMVEIL_TOKENS',
   },
   predict: {
     run: predictCommand,

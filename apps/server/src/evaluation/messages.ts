@@ -25,6 +25,8 @@ export type WorkerRequest =
 
 export interface WorkerStats {
   sealHeapBytes: number;
+  /** The thread's JavaScript heap in use (bounded by the pool's resourceLimits). */
+  jsHeapBytes: number;
   sessions: number;
 }
 

@@ -84,6 +84,11 @@ export class EvaluationPool {
     private readonly log: (message: string) => void = () => {},
     /** Deadline for a task that evaluates nothing (opening a session); ciphertexts add to it. */
     readonly taskTimeoutBaseMs = 20_000,
+    /**
+     * Each worker's JavaScript heap (V8 old generation, MiB): past it the thread dies and is replaced like a crashed
+     * one. SEAL's WASM memory is not part of it; the session-memory cap bounds that (docs/server.md).
+     */
+    readonly workerHeapMb = 1024,
   ) {
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn(i));
   }
@@ -97,13 +102,22 @@ export class EvaluationPool {
     return this.#retriedTasks;
   }
 
+  /** The limits worker `index` runs under (as its thread reports them). */
+  resourceLimits(index: number): Worker['resourceLimits'] {
+    return this.#workers[index]?.thread.resourceLimits;
+  }
+
   /** Whether worker `index` is evaluating ciphertexts right now (fault tests kill it exactly then). */
   isEvaluating(index: number): boolean {
     return (this.#workers[index]?.busy?.task.weight ?? 0) > 0;
   }
 
   #spawn(index: number): PoolWorker {
-    const thread = new Worker(bootstrap, { workerData: { entry }, name: `chemveil-evaluation-${index}` });
+    const thread = new Worker(bootstrap, {
+      workerData: { entry },
+      name: `chemveil-evaluation-${index}`,
+      resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb },
+    });
     const worker: PoolWorker = { index, thread, sessions: new Set(), modelsHeapBytes: 0 };
     thread.on('message', (reply: WorkerReply) => this.#onReply(worker, reply));
     thread.on('error', (error) => this.log(`evaluation worker ${index} failed: ${error.message}`));

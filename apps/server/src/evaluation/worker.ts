@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import {
   sealHeapBytes,
@@ -127,7 +128,7 @@ async function planModel(bundleBytes: Uint8Array, sampleSmiles: string[], maskBi
   return { plan: selection.plan, maxAbsError: selection.maxAbsError, samples: samples.length };
 }
 
-const stats = (): WorkerStats => ({ sealHeapBytes: sealHeapBytes() ?? 0, sessions: sessions.size });
+const stats = (): WorkerStats => ({ sealHeapBytes: sealHeapBytes() ?? 0, jsHeapBytes: getHeapStatistics().used_heap_size, sessions: sessions.size }); // prettier-ignore
 
 /** An own-buffer copy, so transferring it never detaches anything shared (like SEAL's heap). */
 const owned = (bytes: Uint8Array): Uint8Array =>

@@ -11,10 +11,12 @@ import {
   QUERY_HEADER,
   sealBlobProblem,
   sealInflatedBound,
+  SESSION_HEADER,
   sessionCreatedSchema,
-  sessionParamsSchema,
+  sessionHeadersSchema,
+  TOKEN_PATTERN,
 } from '@chemveil/core';
-import type { Frame, FrameKind, ModelParams, PartitionParams, SessionCreated, SessionParams } from '@chemveil/core';
+import type { Frame, FrameKind, ModelParams, PartitionParams, SessionCreated } from '@chemveil/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Session } from '../sessions/store.ts';
 import type { ServerState } from '../state.ts';
@@ -32,6 +34,20 @@ function assertDeclaredLength(request: FastifyRequest, limit: number, what: stri
     throw new ProtocolError('PAYLOAD_TOO_LARGE', `${what} of ${declared} bytes; the limit is ${limit}`);
 }
 
+const SESSION_ID = new RegExp(TOKEN_PATTERN);
+
+/** The session a request names in its header (looked up before any body is read). */
+function sessionOf(request: FastifyRequest, state: ServerState): Session {
+  const sid = request.headers[SESSION_HEADER];
+  if (typeof sid !== 'string' || !SESSION_ID.test(sid))
+    throw new ProtocolError('BAD_REQUEST', `the ${SESSION_HEADER} header must carry the session id that creating the session returned`); // prettier-ignore
+  const session = state.sessions.get(sid);
+  // With API tokens a session belongs to the account that opened it: another account's token cannot use it.
+  if (session.client.startsWith('account:') && session.client !== request.chemveilClient)
+    throw new ProtocolError('SESSION_NOT_FOUND', 'no such session; create one with POST /v1/models/:id/sessions'); // as for any unknown id
+  return session;
+}
+
 function readFrame(body: unknown, kind: FrameKind, maxBlobs: number): Frame {
   if (!(body instanceof Uint8Array)) throw new ProtocolError('UNSUPPORTED_MEDIA_TYPE', 'expected an application/octet-stream body'); // prettier-ignore
   let frame: Frame;
@@ -46,9 +62,10 @@ function readFrame(body: unknown, kind: FrameKind, maxBlobs: number): Frame {
 }
 
 /**
- * Sessions and partitions. A session holds one client's evaluation keys for one model; a query is one batch of
- * ciphertexts driven through partitions 0, 1, … in order (its id comes back in the `chemveil-query` header of
- * partition 0's reply and goes with every later partition).
+ * Sessions and partitions. A session holds one client's evaluation keys for one model; its id travels in the
+ * `chemveil-session` header, never in a path (paths reach access logs). A query is one batch of ciphertexts driven
+ * through partitions 0, 1, … in order (its id comes back in the `chemveil-query` header of partition 0's reply and
+ * goes with every later partition).
  */
 export function registerSessionRoutes(app: FastifyInstance, state: ServerState): void {
   const models = () => [...state.models.values()];
@@ -91,7 +108,7 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
       }
       // Kept as the client's original seeded bytes: workers load them on first use, and re-saving loses the seeds.
       const keys = { galoisKeys: new Uint8Array(galoisKeys), ...(relinKeys ? { relinKeys: new Uint8Array(relinKeys) } : {}), publicKey: new Uint8Array(publicKey) }; // prettier-ignore
-      const session = state.sessions.create(model, keys, request.ip);
+      const session = state.sessions.create(model, keys, request.chemveilClient);
       // Busy while its keys load: a burst of new sessions must not evict one that has not been answered yet.
       session.activeRequests++;
       try {
@@ -114,30 +131,25 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
     },
   );
 
-  app.delete<{ Params: SessionParams }>(
-    '/v1/sessions/:sid',
-    { schema: { params: sessionParamsSchema } },
-    async (request, reply) => {
-      state.sessions.delete(request.params.sid);
-      return reply.code(204).send();
-    },
-  );
+  app.delete('/v1/session', { schema: { headers: sessionHeadersSchema } }, async (request, reply) => {
+    state.sessions.delete(sessionOf(request, state).id);
+    return reply.code(204).send();
+  });
 
   app.post<{ Params: PartitionParams; Headers: { [QUERY_HEADER]?: string } }>(
-    '/v1/sessions/:sid/partitions/:k',
+    '/v1/partitions/:k',
     {
       bodyLimit: requestLimit,
       schema: { params: partitionParamsSchema, headers: partitionHeadersSchema },
       // The session is looked up before the body is read: unknown sessions and oversize bodies cost nothing.
       onRequest: async (request) => {
-        const sid = (request.params as { sid: string }).sid;
-        const session = state.sessions.get(sid);
+        const session = sessionOf(request, state);
         assertDeclaredLength(request, session.model.summary.limits.maxRequestBytes, 'a partition request');
         request.chemveilSession = session;
       },
     },
     async (request, reply) => {
-      const session = request.chemveilSession ?? state.sessions.get(request.params.sid);
+      const session = request.chemveilSession ?? sessionOf(request, state);
       const { plan, summary } = session.model;
       const k = request.params.k;
       if (k >= plan.partitions.length)
@@ -160,11 +172,11 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
       const queryId = request.headers[QUERY_HEADER];
       let query;
       if (k === 0) {
-        state.moleculeBudget.charge(request.ip, frame.molecules);
+        state.moleculeBudget.charge(request.chemveilClient, frame.molecules);
         try {
           query = state.sessions.startQuery(session, count, frame.molecules);
         } catch (error) {
-          state.moleculeBudget.refund(request.ip, frame.molecules);
+          state.moleculeBudget.refund(request.chemveilClient, frame.molecules);
           throw error;
         }
       } else {
@@ -192,7 +204,7 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
         // Nothing advanced: the client may retry this partition (e.g. after a 429), at no cost to its budget.
         if (k === 0) {
           session.queries.delete(query.id);
-          state.moleculeBudget.refund(request.ip, frame.molecules);
+          state.moleculeBudget.refund(request.chemveilClient, frame.molecules);
         }
         throw error;
       } finally {
@@ -210,4 +222,11 @@ export function registerSessionRoutes(app: FastifyInstance, state: ServerState):
         .send(Buffer.from(encodeFrame({ kind: 'result', partition: k, molecules: frame.molecules, blobs: results })));
     },
   );
+
+  // Protocol before session ids moved to a header: a clear answer instead of a bare 404, and before any body.
+  const gone = async (): Promise<never> => {
+    throw new ProtocolError('GONE', `session ids travel in the ${SESSION_HEADER} header now: POST /v1/partitions/:k and DELETE /v1/session (see docs/server.md)`); // prettier-ignore
+  };
+  app.delete('/v1/sessions/:sid', { onRequest: gone }, gone);
+  app.post('/v1/sessions/:sid/partitions/:k', { onRequest: gone }, gone);
 }

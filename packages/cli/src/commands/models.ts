@@ -19,9 +19,12 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
     server: { type: 'string', default: process.env.CHEMVEIL_SERVER ?? DEFAULT_SERVER },
     json: { type: 'boolean' },
+    token: { type: 'string', default: process.env.CHEMVEIL_TOKEN },
   });
   const server = values.server!;
-  const models = await new ChemVeilHttpClient(server).listModels().catch((error) => serverFailure(server, error));
+  const models = await new ChemVeilHttpClient(server, { token: values.token })
+    .listModels()
+    .catch((error) => serverFailure(server, error));
   if (values.json) {
     const rows = models.map((m) => ({
       id: m.id,

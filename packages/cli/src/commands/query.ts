@@ -30,6 +30,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     ciphertexts: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '2' },
     quiet: { type: 'boolean', short: 'q' },
+    token: { type: 'string', default: process.env.CHEMVEIL_TOKEN },
   });
   if (!values.model) throw new CliError('missing --model ID (see chemveil models --server URL)');
   if (!values.input) throw new CliError('missing -i INPUT (a CSV, SMI or SDF file, or - for standard input)');
@@ -39,7 +40,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const server = values.server!;
   const started = performance.now();
 
-  const http = new ChemVeilHttpClient(server);
+  const http = new ChemVeilHttpClient(server, { token: values.token });
   const model = await http.getModel(values.model).catch((error) => serverFailure(server, error));
   const file = await readMoleculeInput(values.input, values['smiles-col']);
   const featurized = featurizeRecords(await loadFeaturizer(), file.records, model.featurizer);

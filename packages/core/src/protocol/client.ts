@@ -1,7 +1,7 @@
 import { decodeFrame, encodeFrame, InvalidFrameError } from '../wire/frames.ts';
 import { ERROR_STATUS, isErrorCode, isSessionGone, NetworkError, ProtocolError } from './errors.ts';
 import type { ErrorCode } from './errors.ts';
-import { apiPaths, OCTET_STREAM, QUERY_HEADER } from './model.ts';
+import { apiPaths, OCTET_STREAM, QUERY_HEADER, SESSION_HEADER } from './model.ts';
 import type { ModelSummary } from './model.ts';
 import type { Health, SessionCreated } from './schemas.ts';
 import type { SessionKeyBytes } from '../he/engine.ts';
@@ -12,7 +12,7 @@ export type RequestKind = 'metadata' | 'public-keys' | 'ciphertext';
 export interface RequestEvent {
   kind: RequestKind;
   method: string;
-  /** Path under the server URL, e.g. /v1/sessions/…/partitions/0. */
+  /** Path under the server URL, e.g. /v1/partitions/0. */
   path: string;
   status: number;
   bytesSent: number;
@@ -60,6 +60,8 @@ export async function runPartitions(
 export interface ChemVeilHttpClientOptions {
   /** Defaults to the global fetch (browsers, Node ≥ 18). */
   fetch?: typeof fetch;
+  /** API token for servers that require one (sent as `Authorization: Bearer <token>` on every request). */
+  token?: string;
   /** Called after every request with what it carried (bytes, kind); never with the bytes themselves. */
   onRequest?: (event: RequestEvent) => void;
   /** Retries of a request the server refused with 429 (waiting Retry-After, at most 5 s each); default 8. */
@@ -92,6 +94,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 export class ChemVeilHttpClient {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
+  readonly #authorization: Record<string, string>;
   readonly #onRequest?: (event: RequestEvent) => void;
   readonly #overCapacityRetries: number;
   readonly #unreachableRetryMs: number;
@@ -102,6 +105,7 @@ export class ChemVeilHttpClient {
   constructor(baseUrl: string, options: ChemVeilHttpClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#authorization = options.token ? { authorization: `Bearer ${options.token}` } : {};
     this.#onRequest = options.onRequest;
     this.#overCapacityRetries = options.overCapacityRetries ?? 8;
     this.#unreachableRetryMs = options.unreachableRetryMs ?? 20_000;
@@ -133,7 +137,7 @@ export class ChemVeilHttpClient {
   }
 
   async deleteSession(sessionId: string, signal?: AbortSignal): Promise<void> {
-    await this.#send('metadata', 'DELETE', apiPaths.session(sessionId), { signal });
+    await this.#send('metadata', 'DELETE', apiPaths.session(), { signal, headers: { [SESSION_HEADER]: sessionId } });
   }
 
   /** One partition of one query: ciphertexts in, ciphertexts out. */
@@ -146,12 +150,12 @@ export class ChemVeilHttpClient {
     signal?: AbortSignal,
   ): Promise<PartitionReply> {
     const body = encodeFrame({ kind: 'query', partition, molecules, blobs: ciphertexts });
-    const reply = await this.#send('ciphertext', 'POST', apiPaths.partition(sessionId, partition), {
+    const reply = await this.#send('ciphertext', 'POST', apiPaths.partition(partition), {
       body,
       signal,
       partition,
       ciphertexts: ciphertexts.length,
-      headers: queryId ? { [QUERY_HEADER]: queryId } : {},
+      headers: { [SESSION_HEADER]: sessionId, ...(queryId ? { [QUERY_HEADER]: queryId } : {}) },
     });
     let frame;
     try {
@@ -285,7 +289,7 @@ export class ChemVeilHttpClient {
       try {
         response = await this.#fetch(this.baseUrl + path, {
           method,
-          headers: { ...(options.body ? { 'content-type': OCTET_STREAM } : {}), ...options.headers },
+          headers: { ...(options.body ? { 'content-type': OCTET_STREAM } : {}), ...this.#authorization, ...options.headers }, // prettier-ignore
           body: options.body as BodyInit | undefined,
           signal: options.signal,
         });

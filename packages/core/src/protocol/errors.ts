@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   MALFORMED_CIPHERTEXT: 400,
   /** The evaluation-key blob is not a SEAL object, or does not decompress. */
   MALFORMED_KEYS: 400,
+  /** This server requires an API token (`Authorization: Bearer …`) and the request had none, or an unknown one. */
+  UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   MODEL_NOT_FOUND: 404,
   /** No such session (never created, deleted, or forgotten): create a new one and start over at partition 0. */
@@ -24,6 +26,8 @@ export const ERROR_STATUS = {
   WRONG_LEVEL: 409,
   /** A partition's ciphertext or molecule count differs from the previous partition's of the same query. */
   BATCH_MISMATCH: 409,
+  /** A route of an older protocol version (session ids in the path): the message names the current one. */
+  GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Keys or ciphertexts made for other encryption parameters than this model's plan. */

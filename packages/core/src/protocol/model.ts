@@ -7,14 +7,21 @@ import type { EvaluationPlan } from '../plan/types.ts';
 export const API_PREFIX = '/v1';
 /** Header carrying a query's id from partition 0's reply to the requests for partitions 1, 2, … */
 export const QUERY_HEADER = 'chemveil-query';
+/**
+ * Header carrying the session id on every request of a session. Not in the path: paths reach access logs and
+ * proxies' logs, and a session id is what lets its holder run queries on the uploaded keys.
+ */
+export const SESSION_HEADER = 'chemveil-session';
 export const OCTET_STREAM = 'application/octet-stream';
 
 export const apiPaths = {
   models: () => `${API_PREFIX}/models`,
   model: (id: string) => `${API_PREFIX}/models/${encodeURIComponent(id)}`,
   sessions: (id: string) => `${API_PREFIX}/models/${encodeURIComponent(id)}/sessions`,
-  session: (sid: string) => `${API_PREFIX}/sessions/${encodeURIComponent(sid)}`,
-  partition: (sid: string, k: number) => `${API_PREFIX}/sessions/${encodeURIComponent(sid)}/partitions/${k}`,
+  /** DELETE with the session in SESSION_HEADER. */
+  session: () => `${API_PREFIX}/session`,
+  /** POST with the session in SESSION_HEADER. */
+  partition: (k: number) => `${API_PREFIX}/partitions/${k}`,
 };
 
 /** Sizes the server accepts for one model, derived from its plan (the client can check before uploading). */

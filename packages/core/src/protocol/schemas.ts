@@ -49,27 +49,29 @@ export const modelParamsSchema = schema({
   additionalProperties: false,
 } as const);
 
-export const sessionParamsSchema = schema({
-  type: 'object',
-  properties: { sid: { type: 'string', pattern: TOKEN_PATTERN } },
-  required: ['sid'],
-  additionalProperties: false,
-} as const);
-
 export const partitionParamsSchema = schema({
   type: 'object',
-  properties: {
-    sid: { type: 'string', pattern: TOKEN_PATTERN },
-    k: { type: 'integer', minimum: 0, maximum: 255 },
-  },
-  required: ['sid', 'k'],
+  properties: { k: { type: 'integer', minimum: 0, maximum: 255 } },
+  required: ['k'],
   additionalProperties: false,
 } as const);
 
-/** Headers may carry anything else (proxies add their own); only ours are checked. */
+/**
+ * Headers may carry anything else (proxies add their own); only ours are checked. A missing session header is
+ * refused by the routes themselves, with a message that says what to send.
+ */
+export const sessionHeadersSchema = {
+  type: 'object',
+  properties: { 'chemveil-session': { type: 'string', pattern: TOKEN_PATTERN } },
+  additionalProperties: true,
+} as const;
+
 export const partitionHeadersSchema = {
   type: 'object',
-  properties: { 'chemveil-query': { type: 'string', pattern: TOKEN_PATTERN } },
+  properties: {
+    'chemveil-session': { type: 'string', pattern: TOKEN_PATTERN },
+    'chemveil-query': { type: 'string', pattern: TOKEN_PATTERN },
+  },
   additionalProperties: true,
 } as const;
 
@@ -115,7 +117,6 @@ export const healthSchema = schema({
 } as const);
 
 export type ModelParams = Static<typeof modelParamsSchema>;
-export type SessionParams = Static<typeof sessionParamsSchema>;
 export type PartitionParams = Static<typeof partitionParamsSchema>;
 export type SessionCreated = Static<typeof sessionCreatedSchema>;
 export type Health = Static<typeof healthSchema>;

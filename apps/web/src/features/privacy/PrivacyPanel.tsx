@@ -49,7 +49,7 @@ export function PrivacyPanel() {
                 </span>
               </span>
               <span className="request-path">
-                {r.method} {r.path.replace(/\/sessions\/[^/]+/, '/sessions/…')}
+                {r.method} {r.path}
               </span>
               <span className="request-meta muted">
                 {r.status} · {formatMs(r.durationMs)}
