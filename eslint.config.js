@@ -40,12 +40,12 @@ export default tseslint.config(
     ]),
   },
   {
-    // Every browser test runs under the network audit: specs take `test` from the fixture that attaches it.
+    // Every browser test runs under the network and CSP audits: specs take `test` from the fixture that attaches them.
     files: ['e2e/**/*.spec.ts'],
     rules: restrict([
       {
         group: ['@playwright/test'],
-        message: "import { test, expect } from './fixtures/test.ts' (the network audit).",
+        message: "import { test, expect } from './fixtures/test.ts' (the network and CSP audits).",
       },
     ]),
   },

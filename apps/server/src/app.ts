@@ -13,6 +13,7 @@ import { loadModels } from './models/registry.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerWebApp } from './routes/web-app.ts';
+import { setSecurityHeaders } from './security-headers.ts';
 import { SessionStore } from './sessions/store.ts';
 import { createState, type ServerState } from './state.ts';
 
@@ -106,14 +107,7 @@ export function createApp(options: AppOptions = {}): FastifyInstance {
     const account = tokens && route?.startsWith('/v1/') ? accountOf(tokens, request.headers.authorization) : undefined;
     request.chemveilClient = account === undefined ? request.ip : `account:${account}`;
   });
-  // On every response: no MIME sniffing (a ciphertext is never run as a script), no Referer to other sites, and
-  // no framing of the app (clickjacking). A script-src policy is not set yet (RDKit and SEAL's WASM glue).
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
-  });
+  app.addHook('onSend', setSecurityHeaders);
   app.addHook('preClose', async () => {
     state.status = 'shutting-down';
   });

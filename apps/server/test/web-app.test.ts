@@ -8,6 +8,8 @@ const webRoot = mkdtempSync(join(tmpdir(), 'chemveil-web-'));
 mkdirSync(join(webRoot, 'assets'));
 writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>ChemVeil</title>');
 writeFileSync(join(webRoot, 'assets', 'rdkit-abc.wasm'), Buffer.from([0, 97, 115, 109]));
+writeFileSync(join(webRoot, 'assets', 'index-abc.js'), 'export {};');
+writeFileSync(join(webRoot, 'assets', 'featurizer.worker-a_B-1.js'), 'export {};');
 writeFileSync(join(tmpdir(), 'outside-secret.txt'), 'secret');
 
 // No models: these tests are about the static files and the configuration.
@@ -30,6 +32,23 @@ describe('server skeleton', () => {
       expect(headers['x-frame-options'], url).toBe('DENY');
       expect(headers['content-security-policy'], url).toContain("frame-ancestors 'none'");
     }
+  });
+
+  it('sends the script policy with the app and its scripts, and a policy that allows nothing with data', async () => {
+    const policyOf = async (url: string) => (await app.inject({ url })).headers['content-security-policy'];
+    const appPolicy =
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' http: https:; " +
+      "img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; " +
+      "form-action 'none'";
+    for (const url of ['/', '/history', '/index.html', '/assets/index-abc.js']) expect(await policyOf(url), url).toBe(appPolicy); // prettier-ignore
+    // Only RDKit's worker may evaluate strings (its embind glue uses new Function), and it connects only home.
+    expect(await policyOf('/assets/featurizer.worker-a_B-1.js')).toBe(
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; connect-src 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'none'",
+    );
+    const nothing = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+    for (const url of ['/assets/rdkit-abc.wasm', '/healthz', '/v1/models', '/v1/nothing-here', '/assets/missing.js'])
+      expect(await policyOf(url), url).toBe(nothing);
   });
 
   it('serves WASM as application/wasm with long-lived caching for hashed assets', async () => {

@@ -1,6 +1,7 @@
 import { Component, lazy, Suspense, useId, useMemo, useState, type ReactNode } from 'react';
 import { useMoleculeStore } from '../../store/molecule-store.ts';
 import { EXAMPLE_MOLECULES } from './examples.ts';
+import { MoleculeDepiction } from './MoleculeDepiction.tsx';
 
 const StructureEditor = lazy(() => import('./StructureEditor.tsx'));
 
@@ -86,13 +87,7 @@ export function MoleculePanel() {
       </p>
       {result?.ok && (
         <div className="molecule">
-          <div
-            className="depiction"
-            data-testid="molecule-depiction"
-            role="img"
-            aria-label={`Structure of ${result.description.parent.canonicalSmiles}`}
-            dangerouslySetInnerHTML={{ __html: result.svg }}
-          />
+          <MoleculeDepiction svg={result.svg} label={`Structure of ${result.description.parent.canonicalSmiles}`} />
           <dl className="facts">
             <dt>Canonical SMILES</dt>
             <dd data-testid="canonical-smiles">{result.description.canonicalSmiles}</dd>
