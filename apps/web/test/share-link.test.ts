@@ -3,7 +3,9 @@ import { rocCurve } from '../src/features/models/charts.tsx';
 import { plainReading, roundForDisplay } from '../src/features/predict/format.ts';
 import {
   encodeShareFragment,
+  MAX_SHARE_FRAGMENT_LENGTH,
   parseShareFragment,
+  ShareLinkTooLargeError,
   unsealShareFragment,
   type SharedResult,
 } from '../src/features/share/share-link.ts';
@@ -34,6 +36,46 @@ describe('share links', () => {
     await expect(unsealShareFragment(payload, 'wrong')).rejects.toThrow(/Wrong passphrase/);
     // Two links for the same result differ (random salt and IV).
     expect(await encodeShareFragment(result, 'correct horse')).not.toBe(fragment);
+  });
+
+  it('caps the fragment at 64 KiB when making a link, sealed or not, and says how large it was', async () => {
+    expect(MAX_SHARE_FRAGMENT_LENGTH).toBe(65_536);
+    // The largest molecule that still fits an open link: base64 of the JSON, plus "share=".
+    const overhead = JSON.stringify({ ...result, molecule: '' }).length;
+    const fits = Math.floor(((MAX_SHARE_FRAGMENT_LENGTH - 'share='.length) * 3) / 4) - overhead;
+    const largest = await encodeShareFragment({ ...result, molecule: 'C'.repeat(fits) });
+    expect(largest.length).toBeLessThanOrEqual(MAX_SHARE_FRAGMENT_LENGTH);
+    expect(largest.length).toBeGreaterThan(MAX_SHARE_FRAGMENT_LENGTH - 4);
+    expect(parseShareFragment(`#${largest}`)).toMatchObject({ kind: 'open' });
+
+    const tooLarge = encodeShareFragment({ ...result, molecule: 'C'.repeat(fits + 3) });
+    await expect(tooLarge).rejects.toThrow(ShareLinkTooLargeError);
+    await expect(tooLarge).rejects.toThrow(/too large for a link \(65,540 characters; at most 65,536\)/);
+    // Sealed: refused on its predicted size, before the 600,000-iteration key derivation. Timed against a real
+    // seal in the same test, so a busy machine slows both.
+    let started = performance.now();
+    await encodeShareFragment(result, 'a passphrase');
+    const sealing = performance.now() - started;
+    started = performance.now();
+    await expect(encodeShareFragment({ ...result, molecule: 'C'.repeat(fits) }, 'a passphrase')).rejects.toThrow(
+      /too large for a link \(65,595 characters/,
+    );
+    expect(performance.now() - started).toBeLessThan(sealing / 4);
+  });
+
+  it('refuses an oversized link before decoding it, open or sealed', async () => {
+    // Not base64 and not JSON: a decode would fail with "damaged"; the size check answers first.
+    const junk = '!'.repeat(MAX_SHARE_FRAGMENT_LENGTH);
+    expect(() => parseShareFragment(`#share=${junk}`)).toThrow(ShareLinkTooLargeError);
+    expect(() => parseShareFragment(`#share=${junk}`)).toThrow(
+      'This link is too large to open (65,542 characters after #; ChemVeil links hold at most 65,536). Nothing in it was read.',
+    );
+    expect(() => parseShareFragment(`#sealed=${junk}`)).toThrow(/too large to open \(65,543 characters/);
+    await expect(unsealShareFragment(junk, 'any')).rejects.toThrow(ShareLinkTooLargeError);
+    // One character under the cap is read (and found damaged: it is junk).
+    expect(() => parseShareFragment(`#share=${junk.slice('share='.length + 1)}`)).toThrow(/damaged/);
+    // Fragments that are not share links are not ours to judge, whatever their size.
+    expect(parseShareFragment(`#section-${junk}`)).toBeUndefined();
   });
 
   it('refuses damaged links and ignores other fragments', () => {

@@ -31,13 +31,22 @@ type Verification =
   | { status: 'error'; message: string };
 
 interface ShareState {
-  status: 'none' | 'locked' | 'unlocking' | 'open' | 'error';
+  /**
+   * 'preview': the recipient sees what the link holds and how it is protected, nothing of its content, until they
+   * click (an open link) or unlock it (a sealed one). 'open': the content is shown.
+   */
+  status: 'none' | 'preview' | 'unlocking' | 'open' | 'error';
+  /** Readable by anyone who has the link, or sealed with a passphrase. */
+  protection: 'open' | 'sealed' | undefined;
+  /** An open link's content, decoded and checked, kept back until `reveal()`; a sealed one's after `unlock()`. */
   result: SharedResult | undefined;
   error: string | undefined;
   payload: string | undefined;
   verification: Verification;
-  /** Reads a share link from a location hash; returns whether it was one. */
+  /** Reads a share link from a location hash into the preview; returns whether it was one. */
   openFromHash(hash: string): boolean;
+  /** Shows an open link's content (the recipient's explicit click). */
+  reveal(): void;
   unlock(passphrase: string): Promise<void>;
   verify(): Promise<void>;
   close(): void;
@@ -45,6 +54,7 @@ interface ShareState {
 
 export const useShareStore = create<ShareState>((set, get) => ({
   status: 'none',
+  protection: undefined,
   result: undefined,
   error: undefined,
   payload: undefined,
@@ -54,25 +64,40 @@ export const useShareStore = create<ShareState>((set, get) => ({
     try {
       parsed = parseShareFragment(hash);
     } catch (error) {
-      set({ status: 'error', error: (error as Error).message, result: undefined, verification: { status: 'idle' } });
+      set({
+        status: 'error',
+        error: (error as Error).message,
+        protection: undefined,
+        result: undefined,
+        payload: undefined,
+        verification: { status: 'idle' },
+      });
       useViewStore.getState().show('shared');
       return true;
     }
     if (!parsed) return false;
-    if (parsed.kind === 'open') set({ status: 'open', result: parsed.result, error: undefined });
-    else set({ status: 'locked', payload: parsed.payload, result: undefined, error: undefined });
-    set({ verification: { status: 'idle' } });
+    set({
+      status: 'preview',
+      protection: parsed.kind,
+      result: parsed.kind === 'open' ? parsed.result : undefined,
+      payload: parsed.kind === 'sealed' ? parsed.payload : undefined,
+      error: undefined,
+      verification: { status: 'idle' },
+    });
     useViewStore.getState().show('shared');
     return true;
   },
+  reveal() {
+    if (get().status === 'preview' && get().protection === 'open' && get().result) set({ status: 'open' });
+  },
   async unlock(passphrase) {
     const payload = get().payload;
-    if (!payload) return;
+    if (!payload || get().protection !== 'sealed') return;
     set({ status: 'unlocking', error: undefined });
     try {
       set({ status: 'open', result: await unsealShareFragment(payload, passphrase) });
     } catch (error) {
-      set({ status: 'locked', error: (error as Error).message });
+      set({ status: 'preview', error: (error as Error).message });
     }
   },
   /** Runs the shared molecule through the same model again, encrypted, with this browser's own keys. */
@@ -114,7 +139,14 @@ export const useShareStore = create<ShareState>((set, get) => ({
   },
   close() {
     history.replaceState(null, '', linkBase());
-    set({ status: 'none', result: undefined, payload: undefined, error: undefined, verification: { status: 'idle' } });
+    set({
+      status: 'none',
+      protection: undefined,
+      result: undefined,
+      payload: undefined,
+      error: undefined,
+      verification: { status: 'idle' },
+    });
     useViewStore.getState().show('predict');
   },
 }));

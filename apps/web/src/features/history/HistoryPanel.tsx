@@ -5,10 +5,10 @@ import { useModelsStore } from '../../store/models-store.ts';
 import { useViewStore } from '../../store/view-store.ts';
 import { plainReading } from '../predict/format.ts';
 
-/** This browser's predictions, kept in localStorage only. */
+/** This browser's predictions, kept in localStorage only (unencrypted), while the Settings switch is on. */
 export function HistoryPanel() {
   const id = useId();
-  const { entries, clear } = useHistoryStore();
+  const { entries, keep, clear } = useHistoryStore();
   const setInput = useMoleculeStore((s) => s.setInput);
   const select = useModelsStore((s) => s.select);
   const show = useViewStore((s) => s.show);
@@ -17,12 +17,16 @@ export function HistoryPanel() {
       <div className="panel-title">
         <h2 id={`${id}-title`}>History</h2>
         {entries.length > 0 && (
-          <button type="button" className="secondary" onClick={clear}>
+          <button type="button" className="secondary" data-testid="history-clear" onClick={clear}>
             Clear history
           </button>
         )}
       </div>
-      <p className="muted">Stored in this browser only; it is never sent anywhere.</p>
+      <p className="muted" data-testid="history-note">
+        {keep
+          ? 'Stored unencrypted in this browser only (anyone using this browser profile can read it); it is never sent anywhere. Turn it off in Settings.'
+          : 'History is off (Settings): new predictions are not kept. What is listed here is from before; it stays, unencrypted in this browser, until you clear it.'}
+      </p>
       {entries.length === 0 ? (
         <p>No predictions yet.</p>
       ) : (

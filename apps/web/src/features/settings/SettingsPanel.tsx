@@ -1,9 +1,59 @@
 import { useId, useState } from 'react';
+import { useHistoryStore } from '../../store/history-store.ts';
 import { useModelsStore } from '../../store/models-store.ts';
 import { useSettingsStore } from '../../store/settings-store.ts';
 
-/** Which ChemVeil server to use: this page's own by default, or any remote one that allows this origin (CORS). */
+/** Which ChemVeil server to use (this page's own by default, or any remote one that allows this origin), and history. */
 export function SettingsPanel() {
+  return (
+    <>
+      <ServerSettings />
+      <HistorySettings />
+    </>
+  );
+}
+
+/** Whether predictions are kept in this browser (unencrypted localStorage), and clearing what is there. */
+function HistorySettings() {
+  const id = useId();
+  const { keep, entries, setKeep, clear } = useHistoryStore();
+  const n = entries.length;
+  return (
+    <section className="panel" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>History</h2>
+      <label className="switch">
+        <input
+          type="checkbox"
+          role="switch"
+          data-testid="history-keep"
+          checked={keep}
+          onChange={(event) => setKeep(event.target.checked)}
+          aria-describedby={`${id}-help`}
+        />
+        Keep a history of my predictions in this browser
+      </label>
+      <p id={`${id}-help`} className="muted">
+        History is stored <strong>unencrypted</strong> in this browser’s local storage: anyone who can use this browser
+        profile, or an extension allowed on this site, can read its structures and predictions. It is never sent
+        anywhere. When history is off, nothing new is written.
+      </p>
+      {entries.length > 0 && (
+        <div className="share-row" data-testid="history-clear-offer">
+          <p role="status">
+            {keep
+              ? `${n} ${n === 1 ? 'prediction is' : 'predictions are'} stored in this browser.`
+              : `History is off, but ${n} earlier ${n === 1 ? 'prediction is' : 'predictions are'} still stored in this browser.`}
+          </p>
+          <button type="button" className="secondary" data-testid="settings-clear-history" onClick={clear}>
+            {keep ? 'Clear history' : 'Clear them now'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ServerSettings() {
   const id = useId();
   const { serverUrl, isDefaultServer, setServerUrl, resetServerUrl } = useSettingsStore();
   const load = useModelsStore((s) => s.load);

@@ -3,10 +3,13 @@ import { useShareStore } from '../../store/share-store.ts';
 import { DISPLAY_DECIMALS, formatNumber, plainReading } from '../predict/format.ts';
 import { ResultView, StepList } from '../predict/PredictPanel.tsx';
 
-/** A result someone shared: read from the link's fragment, optionally unlocked, optionally re-verified encrypted. */
+/**
+ * A result someone shared: first a preview of what the link holds and how it is protected, then, on the
+ * recipient's click (or passphrase), its content; optionally re-verified encrypted.
+ */
 export function SharedView() {
   const id = useId();
-  const { status, result, error, verification, unlock, verify, close } = useShareStore();
+  const { status, protection, result, error, verification, reveal, unlock, verify, close } = useShareStore();
   const [passphrase, setPassphrase] = useState('');
   return (
     <section className="panel" aria-labelledby={`${id}-title`} data-testid="shared-view">
@@ -21,33 +24,59 @@ export function SharedView() {
           {error}
         </p>
       )}
-      {(status === 'locked' || status === 'unlocking') && (
-        <form
-          className="share-row"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void unlock(passphrase);
-          }}
-        >
-          <p>This link is protected with a passphrase. Ask the person who sent it.</p>
-          <label htmlFor={`${id}-pass`}>Passphrase</label>
-          <input
-            id={`${id}-pass`}
-            data-testid="unlock-passphrase"
-            type="password"
-            autoFocus
-            value={passphrase}
-            onChange={(event) => setPassphrase(event.target.value)}
-          />
-          <button type="submit" data-testid="unlock-button" disabled={status === 'unlocking'}>
-            {status === 'unlocking' ? 'Unlocking…' : 'Unlock'}
-          </button>
-          {error && (
-            <p className="status status-invalid" role="alert" data-testid="unlock-error">
-              {error}
-            </p>
+      {(status === 'preview' || status === 'unlocking') && protection && (
+        <div data-testid="share-preview" data-protection={protection}>
+          <p>Someone shared a ChemVeil prediction with you. Before you open it, here is what the link holds.</p>
+          <dl className="facts">
+            <dt>Protection</dt>
+            <dd data-testid="share-preview-protection">
+              {protection === 'sealed'
+                ? 'Protected with a passphrase: the content is encrypted (AES-GCM-256), and only someone who knows the passphrase can read it.'
+                : 'None: readable by anyone who has this link. The content is base64 text inside the link, not encrypted.'}
+            </dd>
+            <dt>Contains</dt>
+            <dd data-testid="share-preview-contents">
+              A chemical structure (SMILES or molfile), the model it was run through (name and version), the model’s
+              prediction and the date it was made. No keys, nothing else.
+            </dd>
+          </dl>
+          <p className="muted">
+            Opening it shows it on this page only: nothing from the link is sent to a server. Whoever made the link
+            chose what it says; “Re-verify encrypted” checks the prediction with your own keys.
+          </p>
+          {protection === 'open' ? (
+            <div className="actions">
+              <button type="button" data-testid="share-reveal" onClick={reveal}>
+                Show the shared prediction
+              </button>
+            </div>
+          ) : (
+            <form
+              className="share-row"
+              onSubmit={(event) => {
+                event.preventDefault();
+                void unlock(passphrase);
+              }}
+            >
+              <label htmlFor={`${id}-pass`}>Passphrase (ask the person who sent the link)</label>
+              <input
+                id={`${id}-pass`}
+                data-testid="unlock-passphrase"
+                type="password"
+                value={passphrase}
+                onChange={(event) => setPassphrase(event.target.value)}
+              />
+              <button type="submit" data-testid="unlock-button" disabled={status === 'unlocking'}>
+                {status === 'unlocking' ? 'Unlocking…' : 'Unlock and show'}
+              </button>
+              {error && (
+                <p className="status status-invalid" role="alert" data-testid="unlock-error">
+                  {error}
+                </p>
+              )}
+            </form>
           )}
-        </form>
+        </div>
       )}
       {status === 'open' && result && (
         <>

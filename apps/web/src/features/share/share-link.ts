@@ -16,6 +16,19 @@ export interface SharedResult {
 const OPEN = 'share';
 const SEALED = 'sealed';
 const PBKDF2_ITERATIONS = 600_000;
+/** AES-GCM's framing around the JSON in a sealed link: 16-byte salt, 12-byte IV, 16-byte tag. */
+const SEALED_OVERHEAD_BYTES = 16 + 12 + 16;
+
+/**
+ * The most a link's fragment (after '#') may hold, checked when a link is made and, before any decoding, when one
+ * is opened. 64 KiB fits the longest SMILES the featurizer takes (5,000 characters, ~7 kB as a link) with room to
+ * spare and molfiles up to ~48 kB (~500 atoms); past it a link is too long for most channels anyway, and a crafted
+ * one could make the recipient's tab decode, parse and render megabytes (Chromium takes URLs up to 2 MB).
+ */
+export const MAX_SHARE_FRAGMENT_LENGTH = 65_536;
+
+/** Characters of unpadded base64url for `bytes` bytes. */
+const base64UrlLength = (bytes: number): number => Math.ceil((bytes * 4) / 3);
 
 const toBase64Url = (bytes: Uint8Array): string => {
   let binary = '';
@@ -30,6 +43,22 @@ const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> => {
 
 export class ShareLinkError extends Error {
   override name = 'ShareLinkError';
+}
+
+/** A link over `MAX_SHARE_FRAGMENT_LENGTH`, refused before it is encoded, or before it is decoded when opened. */
+export class ShareLinkTooLargeError extends ShareLinkError {
+  override name = 'ShareLinkTooLargeError';
+  constructor(
+    readonly length: number,
+    opening: boolean,
+  ) {
+    const limit = MAX_SHARE_FRAGMENT_LENGTH.toLocaleString('en-US');
+    super(
+      opening
+        ? `This link is too large to open (${length.toLocaleString('en-US')} characters after #; ChemVeil links hold at most ${limit}). Nothing in it was read.`
+        : `This result is too large for a link (${length.toLocaleString('en-US')} characters; at most ${limit}). Share the structure as SMILES rather than a molfile, or send the result another way.`,
+    );
+  }
 }
 
 async function keyFrom(passphrase: string, salt: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
@@ -48,6 +77,11 @@ async function keyFrom(passphrase: string, salt: Uint8Array<ArrayBuffer>): Promi
 /** The link's fragment ("share=…" or, with a passphrase, "sealed=…"), without the leading '#'. */
 export async function encodeShareFragment(result: SharedResult, passphrase?: string): Promise<string> {
   const json = new TextEncoder().encode(JSON.stringify(result));
+  // Known before any work: no PBKDF2 run for a link that could not be opened.
+  const length = passphrase
+    ? SEALED.length + 1 + base64UrlLength(SEALED_OVERHEAD_BYTES + json.length)
+    : OPEN.length + 1 + base64UrlLength(json.length);
+  if (length > MAX_SHARE_FRAGMENT_LENGTH) throw new ShareLinkTooLargeError(length, false);
   if (!passphrase) return `${OPEN}=${toBase64Url(json)}`;
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const iv = crypto.getRandomValues(new Uint8Array(12));
@@ -70,9 +104,14 @@ function validate(value: unknown): SharedResult {
   return r;
 }
 
-/** Reads a location hash; undefined when it is not a share link. */
+/**
+ * Reads a location hash; undefined when it is not a share link. An open link is decoded here (its content is
+ * readable by anyone anyway); a sealed one is only unsealed with its passphrase. Size is checked first.
+ */
 export function parseShareFragment(hash: string): ParsedFragment {
-  const fragment = hash.replace(/^#/, '');
+  const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (!fragment.startsWith(`${OPEN}=`) && !fragment.startsWith(`${SEALED}=`)) return undefined;
+  if (fragment.length > MAX_SHARE_FRAGMENT_LENGTH) throw new ShareLinkTooLargeError(fragment.length, true);
   const [name, payload] = [fragment.slice(0, fragment.indexOf('=')), fragment.slice(fragment.indexOf('=') + 1)];
   if (name === SEALED && payload) return { kind: 'sealed', payload };
   if (name !== OPEN || !payload) return undefined;
@@ -85,13 +124,15 @@ export function parseShareFragment(hash: string): ParsedFragment {
 }
 
 export async function unsealShareFragment(payload: string, passphrase: string): Promise<SharedResult> {
+  if (SEALED.length + 1 + payload.length > MAX_SHARE_FRAGMENT_LENGTH)
+    throw new ShareLinkTooLargeError(SEALED.length + 1 + payload.length, true);
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = fromBase64Url(payload);
   } catch {
     throw new ShareLinkError('This link is damaged (it may have been cut off when it was copied).');
   }
-  if (bytes.length < 16 + 12 + 16) throw new ShareLinkError('This link is damaged.');
+  if (bytes.length < SEALED_OVERHEAD_BYTES) throw new ShareLinkError('This link is damaged.');
   let plain: ArrayBuffer;
   try {
     const key = await keyFrom(passphrase, bytes.slice(0, 16));
