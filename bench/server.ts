@@ -64,7 +64,7 @@ async function serverThroughput(
 ) {
   // prettier-ignore
   const http = new ChemVeilHttpClient(url);
-  const fhe = await FheClient.create(model.plan, { head: model.head });
+  const fhe = await FheClient.create(model.plan);
   try {
     const batch = features.slice(0, perRequest * model.plan.moleculesPerCiphertext);
     const { sessionId } = await http.session(model, fhe);

@@ -34,7 +34,7 @@ export async function runFault(options: {
     },
   });
   const model: ModelSummary = await http.getModel(options.modelId);
-  const fhe = await FheClient.create(model.plan, { head: model.head });
+  const fhe = await FheClient.create(model.plan);
   try {
     const { features } = options;
     const outputs = await http.infer(model, fhe, features);

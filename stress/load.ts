@@ -34,7 +34,7 @@ export async function runLoad(baseUrl: string, options: LoadOptions): Promise<Lo
   });
   const model: ModelSummary = await http.getModel(options.modelId);
   const random = seededRandom(5);
-  const clients = await Promise.all(Array.from({ length: options.sessions }, () => FheClient.create(model.plan, { head: model.head }))); // prettier-ignore
+  const clients = await Promise.all(Array.from({ length: options.sessions }, () => FheClient.create(model.plan))); // prettier-ignore
   const latencies: number[] = [];
   const errorMessages: string[] = [];
   const started = performance.now();

@@ -46,7 +46,7 @@ async function partition(sid: string, k: number, molecules: number, blobs: Uint8
 beforeAll(async () => {
   await app.ready();
   model = (await app.inject({ url: '/v1/models/small' })).json();
-  client = await FheClient.create(model.plan, { head: model.head });
+  client = await FheClient.create(model.plan);
   keys = client.evaluationKeys();
 });
 

@@ -9,7 +9,7 @@ import {
   packMolecules,
   unpackMolecule,
 } from '@chemveil/core';
-import type { CkksContext, ClientAffine, EvaluationPlan, OutputHead, SEALLibrary, VectorLayout } from '@chemveil/core';
+import type { CkksContext, ClientAffine, EvaluationPlan, SEALLibrary, VectorLayout } from '@chemveil/core';
 import { FheClient } from '@chemveil/fhe-worker';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Context } from 'node-seal/implementation/context';
@@ -184,7 +184,7 @@ export class HostileClient {
     this.firstLane = firstMoleculeLane(plan);
   }
 
-  static async create(plan: EvaluationPlan, head?: OutputHead): Promise<HostileClient> {
+  static async create(plan: EvaluationPlan): Promise<HostileClient> {
     const seal = await loadSeal(); // the realm's one SEAL instance: FheClient.create gets the same object
     const original = seal.KeyGenerator;
     const writable = seal as { KeyGenerator: SEALLibrary['KeyGenerator'] };
@@ -192,7 +192,7 @@ export class HostileClient {
     writable.KeyGenerator = (...args) => (keyGenerator = original(...args));
     let fhe: FheClient;
     try {
-      fhe = await FheClient.create(plan, { head });
+      fhe = await FheClient.create(plan);
     } finally {
       writable.KeyGenerator = original;
     }

@@ -43,7 +43,7 @@ beforeAll(async () => {
   http = new ChemVeilHttpClient(url);
   model = await http.getModel('esol');
   B = model.plan.moleculesPerCiphertext;
-  hostile = await HostileClient.create(model.plan, model.head);
+  hostile = await HostileClient.create(model.plan);
   // The public API and the honest client's key set, whatever it holds: the server cannot tell this client apart.
   ({ sessionId } = await http.createSession(model.id, await hostile.evaluationKeys()));
   inputs = await heldOutFeatures(bundle, 4 * B);

@@ -22,7 +22,7 @@ describe('ChemVeilHttpClient', () => {
     const http = new ChemVeilHttpClient(`${url}/`, { onRequest: (e) => events.push(e) });
     expect(await http.health()).toMatchObject({ status: 'ok', models: 1, workers: 2 });
     const [model] = await http.listModels();
-    const fhe = await FheClient.create(model!.plan, { head: model!.head });
+    const fhe = await FheClient.create(model!.plan);
     try {
       const inputs = await heldOutFeatures(small, 150);
       const outputs = await http.infer(model!, fhe, inputs, { concurrency: 2 });

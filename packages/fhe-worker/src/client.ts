@@ -1,5 +1,4 @@
 import {
-  applyOutputHead,
   createCkksContext,
   layOutVector,
   loadSeal,
@@ -13,7 +12,14 @@ import {
   sealErrorMessage,
   sealBlobProblem,
 } from '@chemveil/core';
-import type { CkksContext, ClientAffine, EvaluationPlan, OutputHead, Prediction, SealLoader, SessionKeyBytes, VectorLayout } from '@chemveil/core'; // prettier-ignore
+import type {
+  CkksContext,
+  ClientAffine,
+  EvaluationPlan,
+  SealLoader,
+  SessionKeyBytes,
+  VectorLayout,
+} from '@chemveil/core';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
@@ -32,8 +38,6 @@ export type PartitionTransport = (partition: number, ciphertexts: Uint8Array[]) 
 
 export interface FheClientOptions {
   loader?: SealLoader;
-  /** Needed for predictions (applyOutputHead); raw outputs work without it. */
-  head?: OutputHead;
 }
 
 export interface ClientTimings {
@@ -68,7 +72,6 @@ export class FheClient {
   private constructor(
     readonly plan: EvaluationPlan,
     ckks: CkksContext,
-    private readonly head: OutputHead | undefined,
   ) {
     const started = performance.now();
     const seal = ckks.seal;
@@ -87,7 +90,7 @@ export class FheClient {
 
   static async create(plan: EvaluationPlan, options: FheClientOptions = {}): Promise<FheClient> {
     const seal = await loadSeal(options.loader);
-    return new FheClient(plan, createCkksContext(seal, plan.parameters), options.head);
+    return new FheClient(plan, createCkksContext(seal, plan.parameters));
   }
 
   /**
@@ -175,15 +178,6 @@ export class FheClient {
   decryptOutputs(results: Uint8Array[], molecules: number): Float64Array[] {
     const vectors = this.decryptVectors(this.plan.partitions.length - 1, results, this.plan.output.layout, molecules);
     return vectors.map((v) => applyAffine(v, this.plan.output.clientAffine));
-  }
-
-  get hasHead(): boolean {
-    return this.head !== undefined;
-  }
-
-  predictions(raw: Float64Array[]): Prediction[] {
-    if (!this.head) throw new Error('FheClient was created without an output head');
-    return raw.map((r) => applyOutputHead(this.head!, r));
   }
 
   /** Drives every partition through `transport` (`runPartitions`, as over HTTP); raw outputs per molecule. */

@@ -22,7 +22,7 @@ export async function encryptedPredictions(
 ): Promise<EncryptedCheck> {
   const { plan } = await selectPlan(bundle, inputs.slice(0, sampleCount));
   const engine = await ModelEngine.create(plan, bundle);
-  const client = await FheClient.create(plan, { head: bundle.head });
+  const client = await FheClient.create(plan);
   const keys = client.evaluationKeys();
   const session = engine.openSession(keys);
   let serverMs = 0;

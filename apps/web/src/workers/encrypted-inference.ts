@@ -1,16 +1,16 @@
-// Encrypted inference as the web app runs it: features from the featurizer worker, keys and ciphertexts from the
-// FHE worker, the wire protocol (@chemveil/core's ChemVeilHttpClient) to the server. Only public keys and
-// ciphertexts are ever handed to fetch; every request is reported to `onRequest` for the privacy panel.
+// Encrypted inference as the web app runs it: features from the featurizer worker; keys, encryption, the wire
+// protocol to the server and decryption all inside the FHE worker, which hands back predictions. This thread
+// fetches only metadata (the model list, a changed model), explains failures and recovers from them. Every request,
+// from here or from the worker, is reported to `onRequest` for the privacy panel (metadata, never bytes).
 import {
   ChemVeilHttpClient,
   NetworkError,
   ProtocolError,
-  applyOutputHead,
   type ModelSummary,
   type Prediction,
   type RequestEvent,
 } from '@chemveil/core';
-import { fheBridge, keyIdFor, type FheStep, type WorkerFheClient } from './fhe-bridge.ts';
+import { fheBridge, keyIdFor, type FheStep, type KeySet } from './fhe-bridge.ts';
 import { WorkerCrashedError } from './worker-bridge.ts';
 
 export type { FheStep };
@@ -72,27 +72,28 @@ export interface QueryResult {
 }
 
 export class EncryptedInference {
-  readonly http: ChemVeilHttpClient;
+  /** Metadata only: the model list, and a model fetched again after it changed. */
+  readonly #http: ChemVeilHttpClient;
 
   constructor(
     readonly serverUrl: string,
-    onRequest: (event: RequestEvent) => void,
+    private readonly onRequest: (event: RequestEvent) => void,
   ) {
-    this.http = new ChemVeilHttpClient(serverUrl, { onRequest });
+    this.#http = new ChemVeilHttpClient(serverUrl, { onRequest });
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelSummary[]> {
     try {
-      return await this.http.listModels(signal);
+      return await this.#http.listModels(signal);
     } catch (error) {
       throw explainError(error, this.serverUrl);
     }
   }
 
-  /** Generates (or reuses) this session's keys for the model; resolves with the public-key fingerprint. */
-  async prepareKeys(model: ModelSummary, signal?: AbortSignal): Promise<WorkerFheClient> {
+  /** Generates (or reuses) this session's keys for the model on this server; resolves with their fingerprint. */
+  async prepareKeys(model: ModelSummary, signal?: AbortSignal): Promise<KeySet> {
     try {
-      return await fheBridge.clientFor(model, signal);
+      return await fheBridge.keysFor(model, this.serverUrl, signal);
     } catch (error) {
       throw explainError(error, this.serverUrl);
     }
@@ -103,54 +104,46 @@ export class EncryptedInference {
    * up (about 9 MB for the shipped models) while they type, not after they press Predict. Only public keys are sent.
    */
   async warmUp(model: ModelSummary): Promise<void> {
-    const client = await this.prepareKeys(model);
+    const keys = await this.prepareKeys(model);
     try {
-      await this.http.session(model, client);
+      await fheBridge.openSession(keys, this.serverUrl, model, this.onRequest);
     } catch (error) {
       throw explainError(error, this.serverUrl);
     }
   }
 
   hasKeysFor(model: ModelSummary): boolean {
-    return fheBridge.hasKeysFor(model);
+    return fheBridge.hasKeysFor(model, this.serverUrl);
   }
 
   /**
    * Encrypted predictions for any number of feature vectors. Recovers without bothering the chemist from: an
-   * expired or forgotten session (the protocol client re-creates it), a crashed FHE worker (new worker, new keys,
-   * one retry), and a model that changed on the server (fetched again, new keys, one retry).
+   * expired or forgotten session (the worker's protocol client re-creates it), a crashed FHE worker (new worker,
+   * new keys, one retry), and a model that changed on the server (fetched again, new keys, one retry).
    */
   async predict(model: ModelSummary, features: ArrayLike<number>[], options: QueryOptions = {}): Promise<QueryResult> {
     let current = model;
     for (let attempt = 0; ; attempt++) {
       try {
-        const client = await fheBridge.clientFor(current, options.signal);
-        const listener = options.onStep;
-        if (listener) client.listeners.add(listener);
-        try {
-          const raw = await this.http.infer(current, client, features, {
-            signal: options.signal,
-            concurrency: features.length > current.plan.moleculesPerCiphertext ? 2 : 1,
-            onProgress: options.onProgress,
-          });
-          return {
-            model: current,
-            predictions: raw.map((r) => applyOutputHead(current.head, r)),
-            fingerprint: client.fingerprint,
-          };
-        } finally {
-          if (listener) client.listeners.delete(listener);
-        }
+        const keys = await fheBridge.keysFor(current, this.serverUrl, options.signal);
+        const { predictions, fingerprint } = await fheBridge.query(keys, this.serverUrl, current, features, {
+          signal: options.signal,
+          concurrency: features.length > current.plan.moleculesPerCiphertext ? 2 : 1,
+          onRequest: this.onRequest,
+          onStep: options.onStep,
+          onProgress: options.onProgress,
+        });
+        return { model: current, predictions, fingerprint };
       } catch (error) {
         if (options.signal?.aborted) throw new InferenceError('cancelled', 'Cancelled.');
         const problem = explainError(error, this.serverUrl);
         if (attempt >= 1 || (problem.problem !== 'engine-crashed' && problem.problem !== 'model-changed'))
           throw problem;
         if (problem.problem === 'model-changed') {
-          const fresh = await this.http.getModel(current.id, options.signal).catch((e: unknown) => {
+          const fresh = await this.#http.getModel(current.id, options.signal).catch((e: unknown) => {
             throw explainError(e, this.serverUrl);
           });
-          if (keyIdFor(fresh) === keyIdFor(current)) throw problem;
+          if (keyIdFor(fresh, this.serverUrl) === keyIdFor(current, this.serverUrl)) throw problem;
           current = fresh;
           options.onModelChanged?.(fresh);
         }

@@ -1,94 +1,106 @@
-// The one owner of the FHE worker. Keys are generated there once per model (id, version, plan) per browser session
-// and reused; when the worker crashes it restarts and the next prediction makes new keys (and a new server session).
-import { transfer } from 'comlink';
-import type { EncryptedInferenceClient, ModelSummary } from '@chemveil/core';
+// The one owner of the FHE worker. Keys are generated there once per server and model (id, version, plan) per
+// browser session and reused; encrypted queries run there too (fetch included), so this thread sees predictions,
+// fingerprints and request metadata, never a ciphertext. When the worker crashes it restarts and the next
+// prediction makes new keys (and a new server session).
+import { proxy } from 'comlink';
+import type { ModelSummary, Prediction, RequestEvent } from '@chemveil/core';
+import { keepProtocolErrors, type FheStep } from '@chemveil/fhe-worker';
 import type { FheWorkerApi } from './fhe.worker.ts';
 import { WorkerBridge } from './worker-bridge.ts';
+
+export type { FheStep };
+
+keepProtocolErrors(); // the worker's errors arrive with their protocol code (explainError branches on it)
 
 const bridge = new WorkerBridge<FheWorkerApi>(
   () => new Worker(new URL('./fhe.worker.ts', import.meta.url), { type: 'module', name: 'fhe' }),
   'encryption engine',
 );
 
-/** What a step of an encrypted query did, for the progress view. */
-export type FheStep = { step: 'encrypt' | 'refresh' | 'decrypt'; partition?: number; ms: number };
-
-/** Everything the plan's keys depend on: a changed model or plan gets new keys. */
-export function keyIdFor(model: ModelSummary): string {
-  const { parameters, galoisSteps, moleculesPerCiphertext } = model.plan;
-  return JSON.stringify([model.id, model.version ?? '', parameters, galoisSteps, moleculesPerCiphertext]);
+/** The server as a key set sees it: origin and base path (one server's `/a` is not its `/b`). */
+function serverOf(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }
-
-/** Each underlying buffer once: a server reply's blobs are views into one body buffer (transferred whole). */
-const buffersOf = (blobs: Uint8Array[]) => [...new Set(blobs.map((b) => b.buffer as ArrayBuffer))];
 
 /**
- * The protocol's EncryptedInferenceClient over the worker. One object per key set (the HTTP client keys its server
- * sessions on it); `listeners` see each step's timing.
+ * Everything a key set is for: the server (so one key set is never shown to two servers, which could then link
+ * the queries) and what the plan's keys depend on (a changed model or plan gets new keys).
  */
-export class WorkerFheClient implements EncryptedInferenceClient {
-  readonly listeners = new Set<(step: FheStep) => void>();
-  /** Whether a prediction has used these keys yet (they may have been made in the background beforehand). */
-  used = false;
-  constructor(
-    readonly keyId: string,
-    readonly fingerprint: string,
-    readonly keygenMs: number,
-  ) {}
-
-  async #timed<T>(step: FheStep['step'], partition: number | undefined, run: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const result = await run();
-    const event = { step, ...(partition !== undefined ? { partition } : {}), ms: performance.now() - started };
-    this.listeners.forEach((listener) => listener(event));
-    return result;
-  }
-
-  evaluationKeys() {
-    return bridge.call((api) => api.evaluationKeys(this.keyId));
-  }
-
-  encryptFeatures(features: ArrayLike<number>[]) {
-    return this.#timed('encrypt', undefined, () => bridge.call((api) => api.encrypt(this.keyId, features)));
-  }
-
-  refresh(partition: number, results: Uint8Array[], molecules: number) {
-    return this.#timed('refresh', partition, () =>
-      bridge.call((api) => api.refresh(this.keyId, partition, transfer(results, buffersOf(results)), molecules)),
-    );
-  }
-
-  decryptOutputs(results: Uint8Array[], molecules: number) {
-    return this.#timed('decrypt', undefined, async () => {
-      const { raw } = await bridge.call((api) => api.decrypt(this.keyId, transfer(results, buffersOf(results)), molecules)); // prettier-ignore
-      return raw;
-    });
-  }
+export function keyIdFor(model: ModelSummary, serverUrl: string): string {
+  const { parameters, galoisSteps, moleculesPerCiphertext } = model.plan;
+  return JSON.stringify([serverOf(serverUrl), model.id, model.version ?? '', parameters, galoisSteps, moleculesPerCiphertext]); // prettier-ignore
 }
 
-const clients = new Map<string, { generation: number; client: Promise<WorkerFheClient> }>();
+/** A key set in the worker: its id and what the UI shows about it (the secret key never leaves the worker). */
+export interface KeySet {
+  readonly keyId: string;
+  readonly fingerprint: string;
+  readonly keygenMs: number;
+  /** Whether a prediction has used these keys yet (they may have been made in the background beforehand). */
+  used: boolean;
+}
+
+export interface BridgeQueryOptions {
+  concurrency?: number;
+  signal?: AbortSignal;
+  onRequest?: (event: RequestEvent) => void;
+  onStep?: (step: FheStep) => void;
+  onProgress?: (done: number) => void;
+}
+
+const keySets = new Map<string, { generation: number; keys: Promise<KeySet> }>();
+let calls = 0;
 
 export const fheBridge = {
-  /** This session's keys for the model: generated on first use (in the worker), then reused. */
-  clientFor(model: ModelSummary, signal?: AbortSignal): Promise<WorkerFheClient> {
-    const keyId = keyIdFor(model);
-    const cached = clients.get(keyId);
-    if (cached && cached.generation === bridge.generation) return cached.client;
-    const client = bridge
-      .call((api) => api.init(keyId, model.plan, model.head), signal)
-      .then(({ fingerprint, keygenMs }) => new WorkerFheClient(keyId, fingerprint, keygenMs));
+  /** This session's keys for the model on this server: generated on first use (in the worker), then reused. */
+  keysFor(model: ModelSummary, serverUrl: string, signal?: AbortSignal): Promise<KeySet> {
+    const keyId = keyIdFor(model, serverUrl);
+    const cached = keySets.get(keyId);
+    if (cached && cached.generation === bridge.generation) return cached.keys;
+    const keys = bridge
+      .call((api) => api.init(keyId, model.plan), signal)
+      .then(({ fingerprint, keygenMs }): KeySet => ({ keyId, fingerprint, keygenMs, used: false }));
     // The generation is read after call() has (re)started the worker.
-    clients.set(keyId, { generation: bridge.generation, client });
-    client.catch(() => clients.delete(keyId));
-    return client;
+    keySets.set(keyId, { generation: bridge.generation, keys });
+    keys.catch(() => keySets.delete(keyId));
+    return keys;
   },
-  hasKeysFor(model: ModelSummary): boolean {
-    const cached = clients.get(keyIdFor(model));
+
+  hasKeysFor(model: ModelSummary, serverUrl: string): boolean {
+    const cached = keySets.get(keyIdFor(model, serverUrl));
     return cached !== undefined && cached.generation === bridge.generation;
   },
+
+  /** Opens the key set's session on the server (its public keys uploaded from the worker). */
+  openSession(keys: KeySet, serverUrl: string, model: ModelSummary, onRequest?: (event: RequestEvent) => void) {
+    const call = { keyId: keys.keyId, serverUrl, model };
+    return bridge.call((api) => api.openSession(call, onRequest && proxy(onRequest)));
+  },
+
+  /**
+   * Encrypted predictions, driven inside the worker. Aborting `signal` cancels the query there (its requests are
+   * aborted; the worker and its keys stay) and rejects at once.
+   */
+  query(
+    keys: KeySet,
+    serverUrl: string,
+    model: ModelSummary,
+    features: ArrayLike<number>[],
+    options: BridgeQueryOptions = {},
+  ): Promise<{ predictions: Prediction[]; fingerprint: string }> {
+    const { onRequest, onStep, onProgress } = options;
+    const call = { id: ++calls, keyId: keys.keyId, serverUrl, model, features, concurrency: options.concurrency };
+    return bridge.call(
+      (api) => api.query(call, onRequest && proxy(onRequest), onStep && proxy(onStep), onProgress && proxy(onProgress)), // prettier-ignore
+      options.signal,
+      (api) => api.cancel(call.id),
+    );
+  },
+
   /** Drops the worker and every key in it (tests simulate a crash with this). */
   restart(): void {
-    clients.clear();
+    keySets.clear();
     bridge.restart();
   },
 };

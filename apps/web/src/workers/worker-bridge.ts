@@ -34,22 +34,32 @@ export class WorkerBridge<Api> {
     return { remote: this.#remote, crashed: this.#crashed };
   }
 
-  /** Runs one call on the worker; rejects if the worker crashes meanwhile, or terminates it when `signal` aborts. */
-  async call<T>(use: (remote: Remote<Api>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs one call on the worker; rejects if the worker crashes meanwhile, or when `signal` aborts. On abort, `cancel`
+   * (when given) asks the worker to stop the call; without it the worker is terminated (a long WASM call cannot be
+   * interrupted: the next call starts a fresh worker).
+   */
+  async call<T>(
+    use: (remote: Remote<Api>) => Promise<T>,
+    signal?: AbortSignal,
+    cancel?: (remote: Remote<Api>) => Promise<unknown>,
+  ): Promise<T> {
     signal?.throwIfAborted();
     const { remote, crashed } = this.#start();
+    let onAbort = () => {};
     const aborted = new Promise<never>((_, reject) => {
-      signal?.addEventListener(
-        'abort',
-        () => {
-          // A long WASM call cannot be interrupted: the worker goes, the next call starts a fresh one.
-          this.restart(new WorkerCrashedError(`The ${this.label} was stopped.`));
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      onAbort = () => {
+        if (cancel) cancel(remote).catch(() => undefined);
+        else this.restart(new WorkerCrashedError(`The ${this.label} was stopped.`));
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
-    return Promise.race([use(remote), crashed, aborted]);
+    try {
+      return await Promise.race([use(remote), crashed, aborted]);
+    } finally {
+      signal?.removeEventListener('abort', onAbort); // a later abort is not this call's
+    }
   }
 
   /** Terminates the worker (a crash, an abort, or a test); pending calls reject, the next call starts a new one. */

@@ -47,7 +47,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const outcomes: RowOutcome[] = featurized.map((row) => (row.ok ? { raw: new Float64Array() } : { error: row.error }));
   const valid = featurized.flatMap((row, i) => (row.ok ? [{ index: i, features: row.features }] : []));
 
-  const fhe = await FheClient.create(model.plan, { head: model.head });
+  const fhe = await FheClient.create(model.plan);
   const batchSize = Math.min(perRequest, model.limits.maxCiphertextsPerRequest) * model.plan.moleculesPerCiphertext;
   const progress = new ProgressBar(valid.length, model.id);
   let done = 0;

@@ -26,8 +26,8 @@ export interface RequestEvent {
 type MaybePromise<T> = T | Promise<T>;
 
 /**
- * The client half of encrypted inference, structurally: FheClient in Node, or an adapter over the web app's FHE
- * worker. The secret key stays behind this interface; the HTTP client only ever sees what it returns.
+ * The client half of encrypted inference, structurally: FheClient, in Node or inside the web app's FHE worker (where
+ * the whole query runs). The secret key stays behind this interface; the HTTP client only ever sees what it returns.
  */
 export interface EncryptedInferenceClient {
   evaluationKeys(): MaybePromise<SessionKeyBytes>;
