@@ -1,9 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expose, proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { applyOutputHead, ChemVeilHttpClient, NetworkError, ProtocolError, referenceForward } from '@chemveil/core';
 import type { ModelBundle, ModelSummary, Prediction, RequestEvent } from '@chemveil/core';
 import { createFheApi, keepProtocolErrors, type FheApi, type FheStep } from '@chemveil/fhe-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '@chemveil/server';
+import { createApp, mintToken } from '@chemveil/server';
 import { modelsDir, smallClassifier, smallRegression } from './helpers.ts';
 import { heldOutFeatures } from '../../../stress/molecules.ts';
 
@@ -99,5 +102,23 @@ describe('createFheApi().query: the encrypted-query driver inside the FHE worker
     expect(refused).toMatchObject({ code: 'MODEL_NOT_FOUND', status: 404 });
     const unreachable = api.openSession({ keyId, serverUrl: 'http://127.0.0.1:9', model });
     await expect(unreachable).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it('sends the API token a server with accounts asks for, from the worker; without it the code is UNAUTHORIZED', async () => {
+    const { token, line } = mintToken('chemist');
+    const file = join(mkdtempSync(join(tmpdir(), 'chemveil-tokens-')), 'tokens');
+    writeFileSync(file, `${line}\n`);
+    const guarded = createApp({ ...modelsDir({ 'small.cvmb': small }), workers: 1, tokensFile: file });
+    try {
+      const guardedUrl = await guarded.listen({ host: '127.0.0.1', port: 0 });
+      const summary = await new ChemVeilHttpClient(guardedUrl, { token }).getModel('small');
+      const features = await heldOutFeatures(small, 3);
+      const refused = await api.query({ id: 6, keyId, serverUrl: guardedUrl, model: summary, features }).catch((e: unknown) => e); // prettier-ignore
+      expect(refused).toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+      const { predictions } = await api.query({ id: 7, keyId, serverUrl: guardedUrl, token, model: summary, features });
+      features.forEach((x, i) => expect(Math.abs(valueOf(predictions[i]!) - valueOf(plaintext(small, summary, x)))).toBeLessThanOrEqual(1e-3)); // prettier-ignore
+    } finally {
+      await guarded.close();
+    }
   });
 });

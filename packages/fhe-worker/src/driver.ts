@@ -13,6 +13,8 @@ export interface DriverOptions {
 }
 
 export interface DriverQueryOptions {
+  /** API token for a server that requires one. */
+  token?: string;
   /** Requests in flight at once (each a full request's worth of molecules); default 1. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -59,21 +61,24 @@ class TimedClient implements EncryptedInferenceClient {
  * values never reach the page's main thread; in Node it works as is.
  */
 export class EncryptedQueryDriver {
+  /** By token and server URL: a new token is a new client (and new sessions, which the server binds to accounts). */
   readonly #servers = new Map<string, ChemVeilHttpClient>();
   readonly #clients = new WeakMap<FheClient, TimedClient>();
 
   constructor(private readonly options: DriverOptions = {}) {}
 
   /** The protocol client for a server URL, created on first use (its sessions live as long as it does). */
-  http(serverUrl: string): ChemVeilHttpClient {
-    let http = this.#servers.get(serverUrl);
+  http(serverUrl: string, token?: string): ChemVeilHttpClient {
+    const key = JSON.stringify([serverUrl, token ?? '']);
+    let http = this.#servers.get(key);
     if (!http) {
       const { fetch, onRequest } = this.options;
       http = new ChemVeilHttpClient(serverUrl, {
         ...(fetch ? { fetch } : {}),
+        ...(token ? { token } : {}),
         ...(onRequest ? { onRequest: (event) => onRequest(serverUrl, event) } : {}),
       });
-      this.#servers.set(serverUrl, http);
+      this.#servers.set(key, http);
     }
     return http;
   }
@@ -85,8 +90,13 @@ export class EncryptedQueryDriver {
   }
 
   /** Uploads the key set's public keys and opens its session on the server (once; later queries reuse it). */
-  async openSession(serverUrl: string, model: ModelSummary, fhe: FheClient, signal?: AbortSignal): Promise<void> {
-    await this.http(serverUrl).session(model, this.#timed(fhe), signal);
+  async openSession(
+    serverUrl: string,
+    model: ModelSummary,
+    fhe: FheClient,
+    options: { signal?: AbortSignal; token?: string } = {},
+  ): Promise<void> {
+    await this.http(serverUrl, options.token).session(model, this.#timed(fhe), options.signal);
   }
 
   /**
@@ -104,7 +114,7 @@ export class EncryptedQueryDriver {
     const { onStep } = options;
     if (onStep) client.listeners.add(onStep);
     try {
-      const raw = await this.http(serverUrl).infer(model, client, features, {
+      const raw = await this.http(serverUrl, options.token).infer(model, client, features, {
         concurrency: options.concurrency,
         signal: options.signal,
         onProgress: options.onProgress,

@@ -8,6 +8,8 @@ export interface QueryCall {
   id: number;
   keyId: string;
   serverUrl: string;
+  /** API token for a server that requires one (Settings in the web app). */
+  token?: string;
   model: ModelSummary;
   features: ArrayLike<number>[];
   concurrency?: number;
@@ -73,12 +75,12 @@ export function createFheApi(loader?: SealLoader) {
 
     /** Uploads the key set's public keys to the server and opens its session, ahead of the first query. */
     async openSession(
-      call: Pick<QueryCall, 'keyId' | 'serverUrl' | 'model'>,
+      call: Pick<QueryCall, 'keyId' | 'serverUrl' | 'token' | 'model'>,
       onRequest?: Callback<RequestEvent>,
     ): Promise<void> {
       if (onRequest) requestListeners.set(call.serverUrl, onRequest);
       try {
-        await driver.openSession(call.serverUrl, call.model, await keysFor(call.keyId, call.model.plan));
+        await driver.openSession(call.serverUrl, call.model, await keysFor(call.keyId, call.model.plan), { token: call.token }); // prettier-ignore
       } finally {
         await delivered();
       }
@@ -101,6 +103,7 @@ export function createFheApi(loader?: SealLoader) {
         const fhe = await keysFor(call.keyId, call.model.plan);
         const predictions = await driver.predict(call.serverUrl, call.model, fhe, call.features, {
           concurrency: call.concurrency,
+          token: call.token,
           signal: controller.signal,
           onStep: (step) => deliver(onStep, step),
           onProgress: (done) => deliver(onProgress, done),

@@ -6,9 +6,9 @@ import { useSettingsStore } from './settings-store.ts';
 let current: EncryptedInference | undefined;
 
 export function inference(): EncryptedInference {
-  const serverUrl = useSettingsStore.getState().serverUrl;
-  if (current?.serverUrl !== serverUrl) {
-    current = new EncryptedInference(serverUrl, (event) => usePrivacyStore.getState().record(serverUrl, event));
+  const { serverUrl, apiToken } = useSettingsStore.getState();
+  if (current?.serverUrl !== serverUrl || current.token !== apiToken) {
+    current = new EncryptedInference(serverUrl, (event) => usePrivacyStore.getState().record(serverUrl, event), apiToken); // prettier-ignore
   }
   return current;
 }

@@ -1,6 +1,10 @@
 import { create } from 'zustand';
 
 const STORAGE_KEY = 'chemveil.settings';
+/** Kept apart from the server URL: "forget the token" must not touch anything else. */
+const TOKEN_KEY = 'chemveil.api-token';
+
+const storedToken = (): string | undefined => localStorage.getItem(TOKEN_KEY) ?? undefined;
 
 /** The page's own server by default (`npm start` serves both); any ChemVeil server that allows this origin works. */
 const defaultServerUrl = (): string => globalThis.location?.origin ?? 'http://127.0.0.1:8787';
@@ -29,6 +33,10 @@ interface SettingsState {
   /** Returns false (and changes nothing) for a URL that is not http(s). */
   setServerUrl(url: string): boolean;
   resetServerUrl(): void;
+  /** API token for servers that require one (CHEMVEIL_TOKENS); sent as a bearer token on every request. */
+  apiToken: string | undefined;
+  /** An empty text forgets the token. */
+  setApiToken(token: string): void;
 }
 
 export const useSettingsStore = create<SettingsState>((set) => ({
@@ -44,5 +52,12 @@ export const useSettingsStore = create<SettingsState>((set) => ({
   resetServerUrl() {
     localStorage.removeItem(STORAGE_KEY);
     set({ serverUrl: defaultServerUrl(), isDefaultServer: true });
+  },
+  apiToken: storedToken(),
+  setApiToken(text) {
+    const apiToken = text.trim() || undefined;
+    if (apiToken) localStorage.setItem(TOKEN_KEY, apiToken);
+    else localStorage.removeItem(TOKEN_KEY);
+    set({ apiToken });
   },
 }));

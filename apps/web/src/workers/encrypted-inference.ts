@@ -17,7 +17,15 @@ export type { FheStep };
 
 /** Failures a chemist can act on, each with a message in their words. */
 export type InferenceProblem =
-  'unreachable' | 'model-changed' | 'model-gone' | 'busy' | 'starting' | 'engine-crashed' | 'rejected' | 'cancelled';
+  | 'unreachable'
+  | 'unauthorized'
+  | 'model-changed'
+  | 'model-gone'
+  | 'busy'
+  | 'starting'
+  | 'engine-crashed'
+  | 'rejected'
+  | 'cancelled';
 
 export class InferenceError extends Error {
   override name = 'InferenceError';
@@ -44,6 +52,8 @@ export function explainError(error: unknown, serverUrl: string): InferenceError 
   if (error instanceof WorkerCrashedError)
     return new InferenceError('engine-crashed', `${error.message} It has been restarted; please try again.`);
   if (error instanceof ProtocolError) {
+    if (error.code === 'UNAUTHORIZED')
+      return new InferenceError('unauthorized', `This server needs an API token (${error.message.includes('not valid') ? 'the one in Settings is not valid here' : 'add the one you were given in Settings'}).`); // prettier-ignore
     if (error.code === 'MODEL_NOT_FOUND')
       return new InferenceError('model-gone', 'The server no longer offers this model. Pick another one.');
     if (error.code === 'OVER_CAPACITY')
@@ -78,8 +88,10 @@ export class EncryptedInference {
   constructor(
     readonly serverUrl: string,
     private readonly onRequest: (event: RequestEvent) => void,
+    /** API token for a server that requires one (Settings); sent by the worker's requests too. */
+    readonly token?: string,
   ) {
-    this.#http = new ChemVeilHttpClient(serverUrl, { onRequest });
+    this.#http = new ChemVeilHttpClient(serverUrl, { onRequest, ...(token ? { token } : {}) });
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelSummary[]> {
@@ -106,7 +118,7 @@ export class EncryptedInference {
   async warmUp(model: ModelSummary): Promise<void> {
     const keys = await this.prepareKeys(model);
     try {
-      await fheBridge.openSession(keys, this.serverUrl, model, this.onRequest);
+      await fheBridge.openSession(keys, { url: this.serverUrl, token: this.token }, model, this.onRequest);
     } catch (error) {
       throw explainError(error, this.serverUrl);
     }
@@ -129,6 +141,7 @@ export class EncryptedInference {
         const { predictions, fingerprint } = await fheBridge.query(keys, this.serverUrl, current, features, {
           signal: options.signal,
           concurrency: features.length > current.plan.moleculesPerCiphertext ? 2 : 1,
+          token: this.token,
           onRequest: this.onRequest,
           onStep: options.onStep,
           onProgress: options.onProgress,

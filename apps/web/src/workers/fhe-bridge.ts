@@ -43,6 +43,8 @@ export interface KeySet {
 
 export interface BridgeQueryOptions {
   concurrency?: number;
+  /** API token for a server that requires one. */
+  token?: string;
   signal?: AbortSignal;
   onRequest?: (event: RequestEvent) => void;
   onStep?: (step: FheStep) => void;
@@ -73,8 +75,13 @@ export const fheBridge = {
   },
 
   /** Opens the key set's session on the server (its public keys uploaded from the worker). */
-  openSession(keys: KeySet, serverUrl: string, model: ModelSummary, onRequest?: (event: RequestEvent) => void) {
-    const call = { keyId: keys.keyId, serverUrl, model };
+  openSession(
+    keys: KeySet,
+    server: { url: string; token?: string },
+    model: ModelSummary,
+    onRequest?: (event: RequestEvent) => void,
+  ) {
+    const call = { keyId: keys.keyId, serverUrl: server.url, token: server.token, model };
     return bridge.call((api) => api.openSession(call, onRequest && proxy(onRequest)));
   },
 
@@ -90,7 +97,7 @@ export const fheBridge = {
     options: BridgeQueryOptions = {},
   ): Promise<{ predictions: Prediction[]; fingerprint: string }> {
     const { onRequest, onStep, onProgress } = options;
-    const call = { id: ++calls, keyId: keys.keyId, serverUrl, model, features, concurrency: options.concurrency };
+    const call = { id: ++calls, keyId: keys.keyId, serverUrl, token: options.token, model, features, concurrency: options.concurrency }; // prettier-ignore
     return bridge.call(
       (api) => api.query(call, onRequest && proxy(onRequest), onStep && proxy(onStep), onProgress && proxy(onProgress)), // prettier-ignore
       options.signal,

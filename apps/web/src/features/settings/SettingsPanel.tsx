@@ -106,6 +106,45 @@ function ServerSettings() {
             'The server only ever receives public evaluation keys and ciphertexts. A remote server must allow this page’s origin (CORS).'}
         </p>
       </form>
+      <TokenSettings />
     </section>
+  );
+}
+
+/** The API token a server with accounts asks for; stored in this browser, sent only to the model server. */
+function TokenSettings() {
+  const id = useId();
+  const { apiToken, setApiToken } = useSettingsStore();
+  const load = useModelsStore((s) => s.load);
+  const [text, setText] = useState(apiToken ?? '');
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        setApiToken(text);
+        void load();
+      }}
+    >
+      <label htmlFor={`${id}-token`}>API token (only if your server requires one)</label>
+      <div className="share-row">
+        <input
+          id={`${id}-token`}
+          data-testid="api-token"
+          type="password"
+          autoComplete="off"
+          value={text}
+          onChange={(event) => setText(event.target.value)}
+          aria-describedby={`${id}-token-help`}
+        />
+        <button type="submit" data-testid="api-token-save">
+          {text.trim() ? 'Use this token' : 'Use no token'}
+        </button>
+      </div>
+      <p id={`${id}-token-help`} className="muted">
+        {apiToken
+          ? 'A token is set: it goes with every request to the model server, and is kept in this browser until you clear it.'
+          : 'No token: fine for servers without accounts.'}
+      </p>
+    </form>
   );
 }
