@@ -345,7 +345,8 @@ export async function runFuzz(send: Send, material: FuzzMaterial, count: number,
       if (response.status < 400 || response.status >= 500 || !isErrorShape(response.body)) {
         report.violations.push({ kind, status: response.status, body: text(response.body).slice(0, 200) });
       }
-      if (response.status === 404 && kind !== 'unknown sessions and models' && request.headers['chemveil-session']) context.sessionGone(); // prettier-ignore
+      // The live session is gone only when the server says so (a 404 for an unrouted path leaves it alive).
+      if (kind !== 'unknown sessions and models' && /"SESSION_(NOT_FOUND|EXPIRED)"/.test(text(response.body))) context.sessionGone(); // prettier-ignore
     }
   }
   report.seconds = (performance.now() - started) / 1000;
