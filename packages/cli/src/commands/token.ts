@@ -16,6 +16,8 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     throw new CliError((error as Error).message);
   }
   process.stdout.write(`${minted.token}\n`);
-  process.stderr.write(`Append to the CHEMVEIL_TOKENS file (it stores only the hash):\n${minted.line}\n`);
+  process.stderr.write(
+    `# ${positionals[0]}: append to the CHEMVEIL_TOKENS file (it holds only the hash)\n${minted.line}\n`,
+  );
   return 0;
 }
