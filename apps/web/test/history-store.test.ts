@@ -3,14 +3,8 @@
 // page load would.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SharedResult } from '../src/features/share/share-link.ts';
+import { aspirin } from './shared-results.ts';
 
-const aspirin: SharedResult = {
-  v: 1,
-  molecule: 'CC(=O)Oc1ccccc1C(=O)O',
-  model: { id: 'esol', version: '1.0.0', title: 'Aqueous solubility (ESOL)' },
-  prediction: { kind: 'regression', value: -1.414, units: 'log mol/L', reading: 'soluble' },
-  date: '2026-01-01T00:00:00.000Z',
-};
 const caffeine: SharedResult = { ...aspirin, molecule: 'Cn1cnc2c1c(=O)n(C)c(=O)n2C', date: '2026-01-02T00:00:00.000Z' };
 
 async function loadStore() {

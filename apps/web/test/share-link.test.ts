@@ -7,16 +7,10 @@ import {
   parseShareFragment,
   ShareLinkTooLargeError,
   unsealShareFragment,
-  type SharedResult,
 } from '../src/features/share/share-link.ts';
+import { aspirin } from './shared-results.ts';
 
-const result: SharedResult = {
-  v: 1,
-  molecule: 'CC(=O)Oc1ccccc1C(=O)O',
-  model: { id: 'esol', version: '1.0.0', title: 'Aqueous solubility (ESOL)' },
-  prediction: { kind: 'regression', value: -1.414, units: 'log mol/L', reading: 'soluble' },
-  date: '2026-01-01T00:00:00.000Z',
-};
+const result = aspirin;
 
 describe('share links', () => {
   it('round-trips an open link, with everything in the fragment', async () => {

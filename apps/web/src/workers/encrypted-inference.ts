@@ -118,7 +118,7 @@ export class EncryptedInference {
   async warmUp(model: ModelSummary): Promise<void> {
     const keys = await this.prepareKeys(model);
     try {
-      await fheBridge.openSession(keys, { url: this.serverUrl, token: this.token }, model, this.onRequest);
+      await fheBridge.openSession(keys, this.serverUrl, model, { token: this.token, onRequest: this.onRequest });
     } catch (error) {
       throw explainError(error, this.serverUrl);
     }

@@ -4,7 +4,7 @@
 // prediction makes new keys (and a new server session).
 import { proxy } from 'comlink';
 import type { ModelSummary, Prediction, RequestEvent } from '@chemveil/core';
-import { keepProtocolErrors, type FheStep } from '@chemveil/fhe-worker';
+import { keepProtocolErrors, type DriverQueryOptions, type FheStep } from '@chemveil/fhe-worker';
 import type { FheWorkerApi } from './fhe.worker.ts';
 import { WorkerBridge } from './worker-bridge.ts';
 
@@ -41,14 +41,9 @@ export interface KeySet {
   used: boolean;
 }
 
-export interface BridgeQueryOptions {
-  concurrency?: number;
-  /** API token for a server that requires one. */
-  token?: string;
-  signal?: AbortSignal;
+/** The driver's options (its callbacks proxied across), plus where this server's request events go. */
+export interface BridgeQueryOptions extends DriverQueryOptions {
   onRequest?: (event: RequestEvent) => void;
-  onStep?: (step: FheStep) => void;
-  onProgress?: (done: number) => void;
 }
 
 const keySets = new Map<string, { generation: number; keys: Promise<KeySet> }>();
@@ -77,11 +72,11 @@ export const fheBridge = {
   /** Opens the key set's session on the server (its public keys uploaded from the worker). */
   openSession(
     keys: KeySet,
-    server: { url: string; token?: string },
+    serverUrl: string,
     model: ModelSummary,
-    onRequest?: (event: RequestEvent) => void,
+    { token, onRequest }: Pick<BridgeQueryOptions, 'token' | 'onRequest'> = {},
   ) {
-    const call = { keyId: keys.keyId, serverUrl: server.url, token: server.token, model };
+    const call = { keyId: keys.keyId, serverUrl, token, model };
     return bridge.call((api) => api.openSession(call, onRequest && proxy(onRequest)));
   },
 
